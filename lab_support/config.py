@@ -1,0 +1,77 @@
+"""Every setting of the course, read from environment variables in one place.
+
+The defaults describe the local cloud; the same names configure a deployment.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(__file__).resolve().parent / "data"
+SAMPLE_IMAGES = DATA_DIR / "sample_images"
+DEFAULT_IMAGE = SAMPLE_IMAGES / "grace_hopper.jpg"
+FUNCTIONS_DIR = PROJECT_ROOT / "functions"
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name) or default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Names and paths shared by the local cloud, the demo and deployment."""
+
+    prefix: str = field(default_factory=lambda: _env("COURSE_PREFIX", "cec"))
+    gcp_project: str = field(
+        default_factory=lambda: _env("GOOGLE_CLOUD_PROJECT", "cloudevents-course")
+    )
+    aws_region: str = field(default_factory=lambda: _env("AWS_REGION", "us-east-1"))
+    state_dir: Path = field(
+        default_factory=lambda: Path(_env("LAB_STATE_DIR", str(PROJECT_ROOT / ".lab")))
+    )
+    output_dir: Path = field(
+        default_factory=lambda: Path(_env("LAB_OUTPUT_DIR", str(PROJECT_ROOT / "output")))
+    )
+    build_dir: Path = field(
+        default_factory=lambda: Path(_env("LAB_BUILD_DIR", str(PROJECT_ROOT / "build")))
+    )
+
+    @property
+    def bucket(self) -> str:
+        return f"{self.prefix}-results"
+
+    @property
+    def topic(self) -> str:
+        return f"{self.prefix}-image-uploads"
+
+    @property
+    def dead_letter_topic(self) -> str:
+        return f"{self.prefix}-image-uploads-dead-letter"
+
+    @property
+    def trigger_subscription(self) -> str:
+        return f"{self.prefix}-processor-trigger"
+
+    @property
+    def dead_letter_subscription(self) -> str:
+        return f"{self.prefix}-dead-letters"
+
+    @property
+    def topic_path(self) -> str:
+        return f"projects/{self.gcp_project}/topics/{self.topic}"
+
+    @property
+    def ingest_function_name(self) -> str:
+        return f"{self.prefix}-ingest"
+
+    @property
+    def processor_function_name(self) -> str:
+        return f"{self.prefix}-processor"
+
+
+def settings() -> Settings:
+    """Read the settings now, so a changed environment is seen."""
+    return Settings()
