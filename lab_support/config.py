@@ -38,6 +38,9 @@ class Settings:
     build_dir: Path = field(
         default_factory=lambda: Path(_env("LAB_BUILD_DIR", str(PROJECT_ROOT / "build")))
     )
+    start_timeout: float = field(
+        default_factory=lambda: float(_env("LAB_START_TIMEOUT", "60"))
+    )
 
     @property
     def bucket(self) -> str:
