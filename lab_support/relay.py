@@ -1,0 +1,257 @@
+"""The local Eventarc trigger: turn the emulator's push into what Eventarc sends.
+
+The Pub/Sub emulator pushes `{"subscription", "message"}` and redelivers whatever
+it does not ack. Eventarc instead POSTs the function a binary-mode CloudEvent of
+type google.cloud.pubsub.topic.v1.messagePublished whose data is
+MessagePublishedData. The relay does that translation and hands the function's
+verdict back to the emulator, so the emulator's own retry and dead-letter
+machinery applies as it does in the cloud.
+
+Run: python -m lab_support.relay --port P --target URL --project P --topic T
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import json
+import logging
+import signal
+import sys
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+EVENT_TYPE: Final = "google.cloud.pubsub.topic.v1.messagePublished"
+SPEC_VERSION: Final = "1.0"
+# Real Pub/Sub acks a push answered 102, 200, 201, 202 or 204; the emulator does
+# not ack 202, so every 2xx from the function becomes 204, which both ack.
+ACK_STATUS: Final = 204
+UNREACHABLE_STATUS: Final = 502
+TIMEOUT_STATUS: Final = 504
+# Cloud Functions' default timeout; the push subscription's ack deadline matches.
+PROCESSOR_TIMEOUT_S: Final = 60.0
+
+log = logging.getLogger("lab_support.relay")
+
+
+def to_eventarc(
+    push: Mapping[str, Any], project: str, topic: str, attempt: int
+) -> tuple[dict[str, str], bytes]:
+    """Return the headers and body Eventarc would POST for this emulator push."""
+    message = push["message"]
+    message_id = message.get("messageId") or message.get("message_id")
+    publish_time = message.get("publishTime") or message.get("publish_time")
+    if not message_id or not publish_time:
+        raise ValueError("the push message has no messageId or publishTime")
+    subscription = str(push.get("subscription", ""))
+    if not subscription.startswith("projects/"):
+        subscription = f"projects/{project}/subscriptions/{subscription}"
+
+    published: dict[str, Any] = {}
+    if "data" in message:
+        published["data"] = message["data"]
+    if message.get("attributes"):
+        published["attributes"] = message["attributes"]
+    published["messageId"] = message_id
+    published["publishTime"] = publish_time
+    if message.get("orderingKey"):
+        published["orderingKey"] = message["orderingKey"]
+    body = {
+        "subscription": subscription,
+        "message": published,
+        "deliveryAttempt": attempt,
+    }
+
+    headers = {
+        "ce-id": message_id,
+        "ce-source": f"//pubsub.googleapis.com/projects/{project}/topics/{topic}",
+        "ce-specversion": SPEC_VERSION,
+        "ce-type": EVENT_TYPE,
+        "ce-time": publish_time,
+        "content-type": "application/json",
+    }
+    return headers, json.dumps(body).encode("utf-8")
+
+
+class DeliveryAttempts:
+    """Count deliveries per message id, as Pub/Sub's deliveryAttempt field does."""
+
+    def __init__(self, limit: int = 10_000) -> None:
+        self._counts: OrderedDict[str, int] = OrderedDict()
+        self._limit = limit
+        self._lock = threading.Lock()
+
+    def next(self, message_id: str) -> int:
+        """Record one more delivery of message_id and return its number, from 1."""
+        with self._lock:
+            count = self._counts.pop(message_id, 0) + 1
+            self._counts[message_id] = count
+            while len(self._counts) > self._limit:
+                self._counts.popitem(last=False)
+            return count
+
+    def forget(self, message_id: str) -> None:
+        """Drop the count of an acked message."""
+        with self._lock:
+            self._counts.pop(message_id, None)
+
+
+class Processor:
+    """POST to the function over one kept-alive HTTP connection per relay thread."""
+
+    def __init__(self, target: str, timeout: float = PROCESSOR_TIMEOUT_S) -> None:
+        parts = urlsplit(target)
+        if parts.scheme != "http" or not parts.hostname:
+            raise ValueError(f"target must be an http:// URL, got {target!r}")
+        self.host = parts.hostname
+        self.port = parts.port or 80
+        self.path = parts.path or "/"
+        self.timeout = timeout
+        self._local = threading.local()
+
+    def post(self, headers: Mapping[str, str], body: bytes) -> int:
+        """Send one request and return the function's status code."""
+        for attempt in ("kept", "fresh"):
+            conn = getattr(self._local, "conn", None)
+            reused = conn is not None
+            if conn is None:
+                conn = http.client.HTTPConnection(self.host, self.port, self.timeout)
+                self._local.conn = conn
+            try:
+                conn.request("POST", self.path, body=body, headers=dict(headers))
+                response = conn.getresponse()
+                response.read()
+            except (http.client.HTTPException, ConnectionError):
+                self._drop()
+                # A kept-alive connection the function closed while idle fails
+                # like this; one retry on a new connection covers that case.
+                if reused and attempt == "kept":
+                    continue
+                raise
+            except OSError:
+                self._drop()
+                raise
+            if response.will_close:
+                self._drop()
+            return response.status
+        raise ConnectionError("the function closed the connection twice")
+
+    def _drop(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+
+class RelayServer(ThreadingHTTPServer):
+    """The relay's HTTP server, holding what every request handler needs."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 64
+
+    def __init__(self, port: int, target: str, project: str, topic: str) -> None:
+        super().__init__(("127.0.0.1", port), RelayHandler)
+        self.processor = Processor(target)
+        self.project = project
+        self.topic = topic
+        self.attempts = DeliveryAttempts()
+
+
+class RelayHandler(BaseHTTPRequestHandler):
+    """Answer the emulator's push with the function's verdict; GET /healthz is 200."""
+
+    protocol_version = "HTTP/1.1"
+    server: RelayServer
+
+    def do_GET(self) -> None:
+        """Say the relay is up, for the local cloud's readiness check."""
+        if self.path == "/healthz":
+            self._answer(200, b"ok\n")
+        else:
+            self._answer(404, b"the relay takes POSTs from the Pub/Sub emulator\n")
+
+    def do_POST(self) -> None:
+        """Translate one push, deliver it, and ack or nack it by status code."""
+        received_at = time.time()
+        started = time.perf_counter()
+        raw = self.rfile.read(int(self.headers.get("content-length") or 0))
+        try:
+            push = json.loads(raw)
+            message = push["message"]
+            message_id = message.get("messageId") or message.get("message_id")
+            attempt = self.server.attempts.next(str(message_id))
+            headers, body = to_eventarc(
+                push, self.server.project, self.server.topic, attempt
+            )
+        except (ValueError, KeyError, TypeError, AttributeError) as err:
+            log.warning("rejected a push that is not a Pub/Sub push message: %s", err)
+            self._answer(400, b"not a Pub/Sub push message\n")
+            return
+
+        status: int | None = None
+        try:
+            status = self.server.processor.post(headers, body)
+            answer = ACK_STATUS if 200 <= status < 300 else status
+        except TimeoutError:
+            answer = TIMEOUT_STATUS
+        except (OSError, http.client.HTTPException):
+            answer = UNREACHABLE_STATUS
+        if answer == ACK_STATUS:
+            self.server.attempts.forget(str(message_id))
+
+        attributes = message.get("attributes") or {}
+        record = {
+            "component": "relay",
+            "message_id": message_id,
+            "event_id": attributes.get("ce-id"),
+            "delivery_attempt": attempt,
+            "processor_status": status,
+            "answer": answer,
+            "outcome": "ack" if answer == ACK_STATUS else "nack",
+            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            "received_at": int(received_at * 1000),
+        }
+        log.info(json.dumps(record))
+        self._answer(answer, b"")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Keep the default access log out; each delivery logs one JSON line."""
+
+    def _answer(self, status: int, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("content-type", "text/plain; charset=utf-8")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        if body:
+            self.wfile.write(body)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the relay until SIGTERM or Ctrl-C."""
+    parser = argparse.ArgumentParser(prog="python -m lab_support.relay")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--target", required=True, help="the function's URL")
+    parser.add_argument("--project", required=True)
+    parser.add_argument("--topic", required=True, help="the topic's short name")
+    args = parser.parse_args(argv)
+
+    logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(message)s")
+    server = RelayServer(args.port, args.target, args.project, args.topic)
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+    log.info("relay on http://127.0.0.1:%d/ delivering to %s", args.port, args.target)
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            server.serve_forever()
+    finally:
+        server.server_close()
+
+
+if __name__ == "__main__":
+    main()
