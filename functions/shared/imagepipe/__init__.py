@@ -1,0 +1,1 @@
+"""Code both deployable functions share: the event, its binding, keys, settings."""
