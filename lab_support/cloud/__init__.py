@@ -144,7 +144,8 @@ def up(
         except BaseException:
             state.remove(settings.state_dir)
             raise
-        return _local(cloud, tuple(_owned(cloud.services)), notes)
+        owned = _owned(cloud.services)
+        return _local(cloud, tuple(n for n in services.ORDER if n in owned), notes)
 
 
 def start(
