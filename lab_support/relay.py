@@ -17,6 +17,7 @@ import contextlib
 import http.client
 import json
 import logging
+import queue
 import signal
 import sys
 import threading
@@ -103,9 +104,11 @@ class DeliveryAttempts:
 
 
 class Processor:
-    """POST to the function over one kept-alive HTTP connection per relay thread."""
+    """POST to the function, keeping idle HTTP connections open for the next one."""
 
-    def __init__(self, target: str, timeout: float = PROCESSOR_TIMEOUT_S) -> None:
+    def __init__(
+        self, target: str, timeout: float = PROCESSOR_TIMEOUT_S, keep: int = 8
+    ) -> None:
         parts = urlsplit(target)
         if parts.scheme != "http" or not parts.hostname:
             raise ValueError(f"target must be an http:// URL, got {target!r}")
@@ -113,40 +116,54 @@ class Processor:
         self.port = parts.port or 80
         self.path = parts.path or "/"
         self.timeout = timeout
-        self._local = threading.local()
+        self.opened = 0
+        self._idle: queue.LifoQueue[http.client.HTTPConnection] = queue.LifoQueue(keep)
 
     def post(self, headers: Mapping[str, str], body: bytes) -> int:
         """Send one request and return the function's status code."""
-        for attempt in ("kept", "fresh"):
-            conn = getattr(self._local, "conn", None)
-            reused = conn is not None
-            if conn is None:
-                conn = http.client.HTTPConnection(self.host, self.port, self.timeout)
-                self._local.conn = conn
-            try:
-                conn.request("POST", self.path, body=body, headers=dict(headers))
-                response = conn.getresponse()
-                response.read()
-            except (http.client.HTTPException, ConnectionError):
-                self._drop()
-                # A kept-alive connection the function closed while idle fails
-                # like this; one retry on a new connection covers that case.
-                if reused and attempt == "kept":
-                    continue
-                raise
-            except OSError:
-                self._drop()
-                raise
-            if response.will_close:
-                self._drop()
-            return response.status
-        raise ConnectionError("the function closed the connection twice")
-
-    def _drop(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
+        conn, reused = self._take()
+        try:
+            status, keep = self._send(conn, headers, body)
+        except (http.client.HTTPException, ConnectionError):
             conn.close()
-            self._local.conn = None
+            if not reused:
+                raise
+            # The function closed this idle kept-alive connection (gunicorn does
+            # after 2 s); one retry on a new connection covers exactly that case.
+            conn, _ = self._open()
+            status, keep = self._send(conn, headers, body)
+        except OSError:
+            conn.close()
+            raise
+        self._give_back(conn, keep)
+        return status
+
+    def _send(
+        self, conn: http.client.HTTPConnection, headers: Mapping[str, str], body: bytes
+    ) -> tuple[int, bool]:
+        conn.request("POST", self.path, body=body, headers=dict(headers))
+        response = conn.getresponse()
+        response.read()
+        return response.status, not response.will_close
+
+    def _take(self) -> tuple[http.client.HTTPConnection, bool]:
+        try:
+            return self._idle.get_nowait(), True
+        except queue.Empty:
+            return self._open()
+
+    def _open(self) -> tuple[http.client.HTTPConnection, bool]:
+        self.opened += 1
+        return http.client.HTTPConnection(self.host, self.port, self.timeout), False
+
+    def _give_back(self, conn: http.client.HTTPConnection, keep: bool) -> None:
+        if not keep:
+            conn.close()
+            return
+        try:
+            self._idle.put_nowait(conn)
+        except queue.Full:
+            conn.close()
 
 
 class RelayServer(ThreadingHTTPServer):
