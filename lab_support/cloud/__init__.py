@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from lab_support import config
-from lab_support.cloud import lifecycle, procs, resources, services, state
+from lab_support.cloud import lifecycle, procs, services, state
 from lab_support.cloud.errors import LocalCloudError, MissingPrerequisite, StartupError
 from lab_support.cloud.state import Endpoints, Service
 
@@ -59,7 +59,7 @@ class LocalCloud:
             "PUBSUB_EMULATOR_HOST": self.endpoints.pubsub_emulator_host,
             "RESULTS_BUCKET": settings.bucket,
             "PUBSUB_TOPIC": settings.topic_path,
-            **resources.DUMMY_CREDENTIALS,
+            **services.DUMMY_CREDENTIALS,
         }
 
     def describe(self) -> str:

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from lab_support.cloud import emulator, procs, resources, services, state
+from lab_support.cloud import emulator, procs, services, state
 from lab_support.cloud.errors import LocalCloudError
 from lab_support.cloud.state import CloudState, Service
 from lab_support.config import Settings
@@ -151,6 +151,9 @@ def _wait_all(launched: Sequence[_Launched], settings: Settings) -> None:
 
 def _create_resources(cloud: CloudState, settings: Settings) -> dict[str, str]:
     """Create bucket, topics and subscriptions, pushing to the relay's URL."""
+    # Imported here: boto3 and grpc take longer to load than `status` takes to run.
+    from lab_support.cloud import resources
+
     try:
         bucket = resources.create_bucket(cloud.endpoints.s3_endpoint, settings)
         names = resources.create_pubsub(

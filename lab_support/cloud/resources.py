@@ -13,6 +13,7 @@ from google.cloud import pubsub_v1
 from google.pubsub_v1.services.publisher.transports import PublisherGrpcTransport
 from google.pubsub_v1.services.subscriber.transports import SubscriberGrpcTransport
 
+from lab_support.cloud.services import DUMMY_CREDENTIALS
 from lab_support.config import Settings
 
 # Real Pub/Sub's lowest allowed value; the emulator applies it too.
@@ -20,11 +21,6 @@ MAX_DELIVERY_ATTEMPTS: Final = 5
 # Eventarc creates its push subscriptions with a long ack deadline, so a slow
 # function is not redelivered while it is still working.
 ACK_DEADLINE_SECONDS: Final = 60
-DUMMY_CREDENTIALS: Final = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-}
 
 
 def s3_client(endpoint: str, region: str):

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Final
 
 from lab_support.cloud import emulator, procs
-from lab_support.cloud.resources import DUMMY_CREDENTIALS
 from lab_support.cloud.state import Endpoints
 from lab_support.config import PROJECT_ROOT, Settings
 
@@ -23,6 +22,12 @@ INGEST_HANDLER: Final = "handler.handler"
 _LAMBDA_READY: Final = re.compile(r"^ready url=(\S+) runtime_api=(\S+)", re.MULTILINE)
 # Variables that would point the children at a real account or another emulator.
 _DROPPED: Final = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "PUBSUB_EMULATOR_HOST")
+# moto accepts any credentials; these keep boto3 from looking for real ones.
+DUMMY_CREDENTIALS: Final = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+}
 
 
 @dataclass

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 from collections.abc import Iterator
@@ -114,6 +113,8 @@ def remove(state_dir: Path) -> None:
 @contextlib.contextmanager
 def locked(state_dir: Path) -> Iterator[None]:
     """Hold the state folder's lock, so two `up` or `down` calls never interleave."""
+    import fcntl  # POSIX only; importing it here keeps `status` working everywhere
+
     state_dir.mkdir(parents=True, exist_ok=True)
     with open(state_dir / ".lock", "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)

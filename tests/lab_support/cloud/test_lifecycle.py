@@ -10,10 +10,15 @@ import sys
 import psutil
 import pytest
 
-from lab_support import cloud
+from lab_support import cloud, doctor
 from lab_support.cloud import emulator, procs, services, state
 from lab_support.config import settings
-from tests.lab_support.cloud.helpers import STANDINS, live_children, pid_exists
+from tests.lab_support.cloud.helpers import (
+    STANDINS,
+    live_children,
+    pid_exists,
+    wait_for,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -85,7 +90,8 @@ def test_up_restarts_only_the_service_that_stopped(cloud_home, bundles, lambda_h
     before = {name: svc.pid for name, svc in first.services.items()}
     os.killpg(before["processor"], signal.SIGKILL)
 
-    assert cloud.status()["services"]["processor"]["alive"] is False
+    wait_for(lambda: not cloud.status()["services"]["processor"]["alive"])
+    verdict = {check.name: check for check in doctor.report()}["local cloud"]
     second = cloud.up(bundles, lambda_host=lambda_host)
     after = {name: svc.pid for name, svc in second.services.items()}
 
@@ -96,6 +102,8 @@ def test_up_restarts_only_the_service_that_stopped(cloud_home, bundles, lambda_h
     }
     assert second.services["processor"].port == first.services["processor"].port
     assert cloud.status()["running"] is True
+    assert verdict.status == "warn" and "processor stopped" in verdict.detail
+    assert {c.name: c for c in doctor.report()}["local cloud"].status == "ok"
 
 
 def test_up_cleans_a_stale_state_file_and_starts_afresh(
