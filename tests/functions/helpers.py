@@ -1,0 +1,76 @@
+"""Constants and helpers the functions' tests share: fixtures, messages, pulls."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+FUNCTIONS = ROOT / "functions"
+FIXTURES = ROOT / "tests" / "fixtures"
+SAMPLES = ROOT / "lab_support" / "data" / "sample_images"
+PROJECT = "cloudevents-course"
+TOPIC = f"projects/{PROJECT}/topics/cec-test-uploads"
+SUBSCRIPTION = f"projects/{PROJECT}/subscriptions/cec-test-pull"
+BUCKET = "cec-test-results"
+FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:cec-ingest"
+
+
+def pull(max_messages: int = 10, timeout: float = 10.0) -> list[Any]:
+    """Pull and ack what the test subscription holds (at least one message)."""
+    from google.cloud import pubsub_v1
+
+    with pubsub_v1.SubscriberClient() as subscriber:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            # A short RPC deadline: the emulator holds an empty pull until then.
+            response = subscriber.pull(
+                subscription=SUBSCRIPTION, max_messages=max_messages, timeout=1
+            )
+            if response.received_messages:
+                subscriber.acknowledge(
+                    subscription=SUBSCRIPTION,
+                    ack_ids=[m.ack_id for m in response.received_messages],
+                )
+                return [m.message for m in response.received_messages]
+    return []
+
+
+def drain() -> None:
+    """Empty the test subscription, so a test sees only its own messages."""
+    while pull(timeout=0.2):
+        pass
+
+
+def function_url_event(name: str) -> dict[str, Any]:
+    """Load one golden Function URL event by file name."""
+    return json.loads((FIXTURES / "function_url" / name).read_text())
+
+
+def message_published_body(data: bytes, attributes: dict[str, str]) -> dict[str, Any]:
+    """Wrap a Pub/Sub message as Eventarc's MessagePublishedData does."""
+    return {
+        "subscription": f"projects/{PROJECT}/subscriptions/cec-processor-trigger",
+        "message": {
+            "data": base64.b64encode(data).decode("ascii"),
+            "attributes": attributes,
+            "messageId": "1234567890",
+            "publishTime": "2026-12-04T14:18:00.123Z",
+        },
+        "deliveryAttempt": 1,
+    }
+
+
+def eventarc_headers(message_id: str = "1234567890") -> dict[str, str]:
+    """The binary-mode CloudEvent headers Eventarc sends with a Pub/Sub message."""
+    return {
+        "ce-id": message_id,
+        "ce-source": f"//pubsub.googleapis.com/projects/{PROJECT}/topics/cec-uploads",
+        "ce-specversion": "1.0",
+        "ce-type": "google.cloud.pubsub.topic.v1.messagePublished",
+        "ce-time": "2026-12-04T14:18:00.123Z",
+        "content-type": "application/json",
+    }
