@@ -1,0 +1,513 @@
+"""The Google Cloud half of deploy and teardown, as gcloud command lines.
+
+gcloud is the tool learners have and can rerun by hand, so every step here is a
+command line a reader can copy. Deploy makes the topic, the processor's service
+account, Workload Identity Federation for the ingest Lambda, an Artifact
+Registry repository for the build, and the 2nd gen function with its Eventarc
+Pub/Sub trigger. Teardown lists what carries the course label and deletes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from lab_support.deploy.config import DeployConfig
+from lab_support.deploy.environment import processor_environment
+from lab_support.deploy.names import TAG_KEY, Names
+from lab_support.deploy.plan import Command, Facts, LocalPath, Step
+
+# The APIs the pipeline uses: functions build with Cloud Build into Artifact
+# Registry and run on Cloud Run; Eventarc makes the Pub/Sub trigger; IAM, STS
+# and IAM credentials carry Workload Identity Federation.
+SERVICES: Final = (
+    "artifactregistry.googleapis.com",
+    "cloudbuild.googleapis.com",
+    "cloudfunctions.googleapis.com",
+    "eventarc.googleapis.com",
+    "iam.googleapis.com",
+    "iamcredentials.googleapis.com",
+    "logging.googleapis.com",
+    "pubsub.googleapis.com",
+    "run.googleapis.com",
+    "sts.googleapis.com",
+)
+RUNTIME: Final = "python313"
+ENTRY_POINT: Final = "process"
+MEMORY: Final = "512Mi"
+TIMEOUT: Final = "60s"
+# A cap on parallel instances, so a burst of uploads cannot run up a bill.
+MAX_INSTANCES: Final = "3"
+PUBLISHER_ROLE: Final = "roles/pubsub.publisher"
+# Maps every STS session of an AWS role to one attribute, the role's name
+# (Google Cloud IAM docs, "Configure Workload Identity Federation with AWS").
+ATTRIBUTE_MAPPING: Final = (
+    "google.subject=assertion.arn,"
+    "attribute.aws_role=assertion.arn.extract('assumed-role/{role}/')"
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class GcloudStep(Step):
+    """A gcloud command plus how a rerun treats what already exists."""
+
+    call: Command
+    cloud: str = "gcp"
+    check: Command | None = None
+    if_exists: tuple[Command, ...] = ()
+    if_deleted: tuple[Command, ...] = ()
+    gone_ok: bool = False
+    lines: bool = False
+    attempts: int = 1
+
+    def render(self, number: int) -> str:
+        text = super().render(number)
+        if self.if_deleted:
+            text += "\n    # if soft-deleted: " + _one_line(self.if_deleted[0])
+        if self.if_exists:
+            text += "".join(
+                "\n    # if it exists: " + _one_line(c) for c in self.if_exists
+            )
+        elif self.check is not None:
+            text += "\n    # skipped if it exists"
+        return text
+
+
+def _one_line(command: Command) -> str:
+    return command.render().replace(" \\\n    ", " ")
+
+
+def _gcloud(*argv: str | LocalPath) -> Command:
+    return Command(("gcloud", *argv))
+
+
+def lookup_project_number(config: DeployConfig) -> GcloudStep:
+    """WIF names carry the project number, which only Google knows."""
+    project = config.names.project
+    return GcloudStep(
+        verb="look up",
+        resource=f"number of project {project}",
+        call=_gcloud("projects", "describe", project, "--format=value(projectNumber)"),
+        produces="gcp-project-number",
+    )
+
+
+def lookup_processor_id(config: DeployConfig) -> GcloudStep:
+    """The service account's numeric unique id, which the S3 role's trust pins."""
+    names = config.names
+    return GcloudStep(
+        verb="look up",
+        resource=f"unique id of {names.processor_account}",
+        call=_gcloud(
+            "iam",
+            "service-accounts",
+            "describe",
+            names.processor_account,
+            "--format=value(uniqueId)",
+            f"--project={names.project}",
+        ),
+        produces="processor-unique-id",
+        attempts=5,
+    )
+
+
+def identity_steps(config: DeployConfig, facts: Facts) -> list[Step]:
+    """APIs, the topic, the processor's identity, and WIF for the ingest Lambda."""
+    names = config.names
+    project = f"--project={names.project}"
+    label = f"--labels={names.tag}"
+    update_label = f"--update-labels={names.tag}"
+    region = f"--location={config.gcp_region}"
+    number = facts["gcp-project-number"]
+    account_id = facts["aws-account-id"]
+    marker = names.description_marker
+    pool_flags = ("--location=global", f"--workload-identity-pool={names.pool}")
+    provider_settings = (
+        f"--account-id={account_id}",
+        f"--attribute-mapping={ATTRIBUTE_MAPPING}",
+        "--attribute-condition="
+        f"assertion.arn.startsWith('arn:aws:sts::{account_id}:assumed-role/"
+        f"{names.ingest_role}/')",
+        f"--display-name={names.prefix} AWS ingest",
+        f"--description={marker} trusts only the {names.ingest_role} AWS role",
+    )
+    provider_check = _gcloud(
+        "iam",
+        "workload-identity-pools",
+        "providers",
+        "describe",
+        names.provider,
+        *pool_flags,
+        "--format=value(state)",
+        project,
+    )
+    return [
+        GcloudStep(
+            verb="enable",
+            resource="the APIs the pipeline uses",
+            call=_gcloud("services", "enable", *SERVICES, project),
+        ),
+        GcloudStep(
+            verb="create",
+            resource=f"Pub/Sub topic {names.topic}",
+            tag=names.tag,
+            call=_gcloud("pubsub", "topics", "create", names.topic, label, project),
+            check=_gcloud(
+                "pubsub",
+                "topics",
+                "describe",
+                names.topic,
+                "--format=value(name)",
+                project,
+            ),
+            if_exists=(
+                _gcloud(
+                    "pubsub", "topics", "update", names.topic, update_label, project
+                ),
+            ),
+        ),
+        GcloudStep(
+            verb="create",
+            resource=f"service account {names.processor_account}",
+            tag=f"{names.tag} in the description",
+            call=_gcloud(
+                "iam",
+                "service-accounts",
+                "create",
+                names.processor_account_id,
+                f"--display-name={names.processor_function} runtime",
+                f"--description={marker} runs {names.processor_function} and signs "
+                "its ID tokens for AWS",
+                project,
+            ),
+            note="service accounts take no labels; the description carries the tag",
+            check=_gcloud(
+                "iam",
+                "service-accounts",
+                "describe",
+                names.processor_account,
+                "--format=value(email)",
+                project,
+            ),
+        ),
+        lookup_processor_id(config),
+        GcloudStep(
+            verb="create",
+            resource=f"Artifact Registry repository {names.repository}",
+            tag=names.tag,
+            call=_gcloud(
+                "artifacts",
+                "repositories",
+                "create",
+                names.repository,
+                "--repository-format=docker",
+                region,
+                f"--description={marker} build images of {names.processor_function}",
+                label,
+                project,
+            ),
+            check=_gcloud(
+                "artifacts",
+                "repositories",
+                "describe",
+                names.repository,
+                region,
+                "--format=value(name)",
+                project,
+            ),
+        ),
+        GcloudStep(
+            verb="create",
+            resource=f"workload identity pool {names.pool}",
+            tag=f"{names.tag} in the description",
+            call=_gcloud(
+                "iam",
+                "workload-identity-pools",
+                "create",
+                names.pool,
+                "--location=global",
+                f"--display-name={names.prefix} AWS ingest",
+                f"--description={marker} lets the {names.ingest_function} Lambda "
+                "publish without a key",
+                project,
+            ),
+            note="a deleted pool is kept 30 days under its name; deploy restores it",
+            check=_gcloud(
+                "iam",
+                "workload-identity-pools",
+                "describe",
+                names.pool,
+                "--location=global",
+                "--format=value(state)",
+                project,
+            ),
+            if_deleted=(
+                _gcloud(
+                    "iam",
+                    "workload-identity-pools",
+                    "undelete",
+                    names.pool,
+                    "--location=global",
+                    project,
+                ),
+            ),
+        ),
+        GcloudStep(
+            verb="create",
+            resource=f"WIF provider {names.provider} for AWS account {account_id}",
+            tag=f"{names.tag} in the description",
+            call=_gcloud(
+                "iam",
+                "workload-identity-pools",
+                "providers",
+                "create-aws",
+                names.provider,
+                *pool_flags,
+                *provider_settings,
+                project,
+            ),
+            check=provider_check,
+            if_deleted=(
+                _gcloud(
+                    "iam",
+                    "workload-identity-pools",
+                    "providers",
+                    "undelete",
+                    names.provider,
+                    *pool_flags,
+                    project,
+                ),
+            ),
+            if_exists=(
+                _gcloud(
+                    "iam",
+                    "workload-identity-pools",
+                    "providers",
+                    "update-aws",
+                    names.provider,
+                    *pool_flags,
+                    *provider_settings,
+                    project,
+                ),
+            ),
+        ),
+        GcloudStep(
+            verb="grant",
+            resource=f"{PUBLISHER_ROLE} on {names.topic} to the ingest role via WIF",
+            call=_gcloud(
+                "pubsub",
+                "topics",
+                "add-iam-policy-binding",
+                names.topic,
+                f"--member={names.ingest_principal_set(number)}",
+                f"--role={PUBLISHER_ROLE}",
+                project,
+            ),
+        ),
+        GcloudStep(
+            verb="write",
+            resource="WIF credential config for the Lambda (not a secret)",
+            call=_gcloud(
+                "iam",
+                "workload-identity-pools",
+                "create-cred-config",
+                names.provider_path(number),
+                "--aws",
+                f"--output-file={config.local(config.credential_config).shown}",
+            ),
+        ),
+    ]
+
+
+def function_steps(config: DeployConfig, facts: Facts, source: LocalPath) -> list[Step]:
+    """The processor as a 2nd gen function with its Eventarc Pub/Sub trigger."""
+    names = config.names
+    project = f"--project={names.project}"
+    region = f"--region={config.gcp_region}"
+    environment = processor_environment(config, facts)
+    repository = (
+        f"projects/{names.project}/locations/{config.gcp_region}/"
+        f"repositories/{names.repository}"
+    )
+    return [
+        GcloudStep(
+            verb="deploy",
+            resource=f"Cloud Function {names.processor_function} (2nd gen, "
+            f"trigger: topic {names.topic})",
+            tag=names.tag,
+            call=_gcloud(
+                "functions",
+                "deploy",
+                names.processor_function,
+                "--gen2",
+                region,
+                f"--runtime={RUNTIME}",
+                f"--source={source.shown}",
+                f"--entry-point={ENTRY_POINT}",
+                f"--trigger-topic={names.topic}",
+                "--retry",
+                f"--service-account={names.processor_account}",
+                f"--trigger-service-account={names.processor_account}",
+                f"--docker-repository={repository}",
+                f"--memory={MEMORY}",
+                f"--timeout={TIMEOUT}",
+                f"--max-instances={MAX_INSTANCES}",
+                "--set-env-vars="
+                + ",".join(f"{key}={value}" for key, value in environment.items()),
+                f"--update-labels={names.tag}",
+                project,
+                "--quiet",
+            ),
+            note="takes 2 to 4 minutes: Cloud Build builds the image, then Eventarc "
+            "wires the trigger",
+        ),
+        GcloudStep(
+            verb="grant",
+            resource=f"the trigger's identity may invoke {names.processor_function}",
+            call=_gcloud(
+                "functions",
+                "add-invoker-policy-binding",
+                names.processor_function,
+                region,
+                f"--member=serviceAccount:{names.processor_account}",
+                project,
+            ),
+        ),
+    ]
+
+
+# Teardown
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """One kind of resource teardown lists by label, then deletes by name."""
+
+    fact: str
+    what: str
+    plural: str
+    list_words: tuple[str, ...]
+    scope: tuple[str, ...]
+    delete_words: tuple[str, ...]
+    field: str = "name"
+
+
+def _kinds(config: DeployConfig) -> list[_Kind]:
+    region = config.gcp_region
+    return [
+        _Kind(
+            "found-functions",
+            "Cloud Function",
+            "Cloud Functions",
+            ("functions", "list", f"--regions={region}"),
+            ("--gen2", f"--region={region}"),
+            ("functions", "delete"),
+        ),
+        _Kind(
+            "found-topics",
+            "Pub/Sub topic",
+            "Pub/Sub topics",
+            ("pubsub", "topics", "list"),
+            (),
+            ("pubsub", "topics", "delete"),
+        ),
+        _Kind(
+            "found-repositories",
+            "Artifact Registry repository",
+            "Artifact Registry repositories",
+            ("artifacts", "repositories", "list", f"--location={region}"),
+            (f"--location={region}",),
+            ("artifacts", "repositories", "delete"),
+        ),
+        _Kind(
+            "found-pools",
+            "workload identity pool",
+            "workload identity pools",
+            ("iam", "workload-identity-pools", "list", "--location=global"),
+            ("--location=global",),
+            ("iam", "workload-identity-pools", "delete"),
+        ),
+        _Kind(
+            "found-service-accounts",
+            "service account",
+            "service accounts",
+            ("iam", "service-accounts", "list"),
+            (),
+            ("iam", "service-accounts", "delete"),
+            field="email",
+        ),
+    ]
+
+
+def _expected(names: Names) -> dict[str, str]:
+    return {
+        "found-functions": names.processor_function,
+        "found-topics": names.topic,
+        "found-repositories": names.repository,
+        "found-pools": names.pool,
+        "found-service-accounts": names.processor_account,
+    }
+
+
+def find_steps(config: DeployConfig) -> list[Step]:
+    """List each kind of resource by the course's label or description marker."""
+    names = config.names
+    project = f"--project={names.project}"
+    steps: list[Step] = []
+    for kind in _kinds(config):
+        labelled = kind.fact in (
+            "found-functions",
+            "found-topics",
+            "found-repositories",
+        )
+        selector = (
+            f"--filter=labels.{TAG_KEY}={names.tag_value}"
+            if labelled
+            else f"--filter=description~'^{names.description_marker}'"
+        )
+        steps.append(
+            GcloudStep(
+                verb="find",
+                resource=f"{kind.plural} {'labelled' if labelled else 'marked'} "
+                f"{names.tag}",
+                call=_gcloud(
+                    *kind.list_words, selector, f"--format=value({kind.field})", project
+                ),
+                produces=kind.fact,
+                lines=True,
+            )
+        )
+    return steps
+
+
+def delete_steps(config: DeployConfig, facts: Facts) -> list[Step]:
+    """Delete what was found, if deploy names it so; the function goes first."""
+    names = config.names
+    expected = _expected(names)
+    project = f"--project={names.project}"
+    steps: list[Step] = []
+    for kind in _kinds(config):
+        found = facts.get(kind.fact, [expected[kind.fact]])
+        for name in found:
+            short = name.rsplit("/", 1)[-1]
+            if short != expected[kind.fact]:
+                continue
+            steps.append(
+                GcloudStep(
+                    verb="delete",
+                    resource=f"{kind.what} {short}",
+                    call=_gcloud(
+                        *kind.delete_words, short, *kind.scope, project, "--quiet"
+                    ),
+                    gone_ok=True,
+                    note=_DELETE_NOTES.get(kind.fact, ""),
+                )
+            )
+    return steps
+
+
+_DELETE_NOTES: Final = {
+    "found-functions": "its Eventarc trigger and trigger subscription go with it",
+    "found-topics": "its IAM bindings go with it",
+    "found-pools": "its providers go with it; Google keeps the id 30 days",
+}

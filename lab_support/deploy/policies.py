@@ -1,0 +1,136 @@
+"""The IAM and S3 policy documents deploy attaches: least privilege, written out.
+
+Each function returns a plain dict, so the plan can print it and tests can read it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from lab_support.deploy.names import TOKEN_AUDIENCE, Names
+
+VERSION: Final = "2012-10-17"
+# The prefixes the processor writes and the ingest's status endpoint reads.
+RESULT_PREFIXES: Final = ("processed/", "failed/")
+
+Document = dict[str, Any]
+
+
+def _result_objects(bucket: str) -> list[str]:
+    return [f"arn:aws:s3:::{bucket}/{prefix}*" for prefix in RESULT_PREFIXES]
+
+
+def ingest_trust() -> Document:
+    """Only the Lambda service may assume the ingest role."""
+    return {
+        "Version": VERSION,
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+
+
+def ingest_permissions(names: Names, region: str, account: str) -> Document:
+    """Its own log group, its own SSM config, and reading results for status."""
+    log_group = f"arn:aws:logs:{region}:{account}:log-group:{names.log_group}"
+    return {
+        "Version": VERSION,
+        "Statement": [
+            {
+                "Sid": "WriteOwnLogs",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": f"{log_group}:*",
+            },
+            {
+                "Sid": "ReadOwnConfig",
+                "Effect": "Allow",
+                "Action": "ssm:GetParameter",
+                "Resource": (
+                    f"arn:aws:ssm:{region}:{account}:parameter{names.config_path}*"
+                ),
+            },
+            {
+                "Sid": "ReadResultsForStatus",
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": _result_objects(names.bucket),
+            },
+        ],
+    }
+
+
+def processor_trust(unique_id: str) -> Document:
+    """Only ID tokens of the processor's service account may assume the S3 role.
+
+    For Google tokens that carry `azp` (service account tokens do), IAM matches
+    `accounts.google.com:aud` against `azp`, the account's numeric unique id, and
+    `accounts.google.com:oaud` against the token's own `aud`; `sub` is the same
+    unique id. (AWS IAM User Guide, "Available keys for AWS web identity
+    federation".)
+    """
+    return {
+        "Version": VERSION,
+        "Statement": [
+            {
+                "Sid": "ProcessorServiceAccountOnly",
+                "Effect": "Allow",
+                "Principal": {"Federated": "accounts.google.com"},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {
+                    "StringEquals": {
+                        "accounts.google.com:aud": unique_id,
+                        "accounts.google.com:sub": unique_id,
+                        "accounts.google.com:oaud": TOKEN_AUDIENCE,
+                    }
+                },
+            }
+        ],
+    }
+
+
+def processor_permissions(names: Names) -> Document:
+    """Write results under processed/ and failed/, and read them back, nothing else.
+
+    Limitation: without s3:ListBucket, S3 answers 403, not 404, for a result that
+    does not exist yet, so an idempotency check must treat both as "absent".
+    """
+    objects = _result_objects(names.bucket)
+    return {
+        "Version": VERSION,
+        "Statement": [
+            {
+                "Sid": "WriteResults",
+                "Effect": "Allow",
+                "Action": "s3:PutObject",
+                "Resource": objects,
+            },
+            {
+                "Sid": "ReadResultsForIdempotency",
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": objects,
+            },
+        ],
+    }
+
+
+def bucket_tls_only(bucket: str) -> Document:
+    """Refuse any request to the bucket that does not arrive over TLS."""
+    return {
+        "Version": VERSION,
+        "Statement": [
+            {
+                "Sid": "TlsRequestsOnly",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ],
+    }
