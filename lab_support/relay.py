@@ -203,6 +203,8 @@ class RelayHandler(BaseHTTPRequestHandler):
             push = json.loads(raw)
             message = push["message"]
             message_id = message.get("messageId") or message.get("message_id")
+            if not message_id:
+                raise ValueError("the push message has no messageId")
             attempt = self.server.attempts.next(str(message_id))
             headers, body = to_eventarc(
                 push, self.server.project, self.server.topic, attempt

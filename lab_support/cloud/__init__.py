@@ -194,6 +194,7 @@ def status() -> dict[str, Any]:
             "log": svc.log,
             "url": svc.url,
             "external": svc.external,
+            **svc.extra,
         }
     report["running"] = set(services.ORDER) <= set(cloud.services) and all(
         svc["alive"] for svc in report["services"].values()
