@@ -29,6 +29,12 @@ from tests.functions.helpers import (
 
 EMULATOR_START_S = 60.0
 
+# Each runtime puts its function's folder on sys.path (Lambda the task root,
+# functions-framework the source's folder); the tests do the same, once.
+for _folder in ("ingest", "processor"):
+    if str(FUNCTIONS / _folder) not in sys.path:
+        sys.path.append(str(FUNCTIONS / _folder))
+
 
 def _free_port() -> int:
     with socket.socket() as probe:
@@ -128,7 +134,6 @@ def pubsub_emulator(
 @pytest.fixture(scope="session")
 def ingest(s3: Any, pubsub_emulator: str) -> Any:
     """The ingest handler module, imported once its environment is in place."""
-    sys.path.insert(0, str(FUNCTIONS / "ingest"))
     return importlib.import_module("handler")
 
 
