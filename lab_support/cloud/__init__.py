@@ -105,6 +105,7 @@ def up(
     bundles maps "ingest" and "processor" to the folders the functions run from
     (default: `lab_support.package.stage(build_dir)`); lambda_host is the command
     that runs the Lambda host (default: `python -m lab_support.lambda_host`).
+    A restart of stopped services reuses the recorded ports, bundles and host.
     """
     if sys.platform == "win32":
         raise LocalCloudError(
@@ -117,7 +118,10 @@ def up(
     with state.locked(settings.state_dir):
         cloud = state.read(settings.state_dir)
         if cloud is None and state.exists(settings.state_dir):
-            notes.append("removed an unreadable state file")
+            notes.append(
+                "removed an unreadable state file; any process it recorded was "
+                "left alone, since its pid is unknown"
+            )
             state.remove(settings.state_dir)
         if cloud is not None:
             dead = [

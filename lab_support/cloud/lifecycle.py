@@ -67,7 +67,8 @@ def start_fresh(
 def restart(cloud: CloudState, names: Iterable[str], settings: Settings) -> None:
     """Start the named services again on their recorded ports, then check resources."""
     dead = [name for name in services.ORDER if name in set(names)]
-    leftovers = [cloud.services[name] for name in dead if cloud.services[name].pid]
+    recorded = [cloud.services[name] for name in dead if name in cloud.services]
+    leftovers = [svc for svc in recorded if svc.pid is not None and not svc.external]
     procs.stop_all([(svc.pid, svc.create_time) for svc in leftovers])
     _start(cloud, dead, settings)
 
