@@ -172,14 +172,13 @@ class ExecutionEnvironment:
                 invocation = self._queue.popleft()
                 if self._process is None:
                     self._start_process()
-                process = self._process
-                invocation.process = process
+                invocation.process = self._process
                 invocation.dispatched_at = time.monotonic()
                 self._pending = invocation
                 self._cv.notify_all()
                 timed_out = self._await_outcome(invocation)
             if timed_out:
-                self._time_out(invocation, process)
+                self._time_out(invocation)
             if invocation.outcome is not None and not invocation.done.is_set():
                 self._report(invocation)
 
@@ -187,7 +186,7 @@ class ExecutionEnvironment:
         return self._process is None and self._restart
 
     def _await_outcome(self, invocation: Invocation) -> bool:
-        """Wait (holding the lock) for an outcome; True when the timeout struck first.
+        """Wait (holding the lock) for an outcome; True when the timeout came first.
 
         The clock starts when the runtime takes the event, or, while a fresh runtime
         is still in init, when the event was handed over: Lambda counts a retried
@@ -197,29 +196,34 @@ class ExecutionEnvironment:
             started = invocation.delivered_at or invocation.dispatched_at
             remaining = started + self.config.timeout_s - time.monotonic()
             if remaining <= 0:
+                # Detach the runtime that overran: its exit is no longer news.
+                invocation.process, self._process = self._process, None
                 self._pending = self._active = None
-                self._process = None
                 self._restart = True
                 return True
             self._cv.wait(remaining)
         return False
 
-    def _time_out(self, invocation: Invocation, process: RuntimeProcess) -> None:
+    def _time_out(self, invocation: Invocation) -> None:
         """Kill a runtime that overran the timeout, as Lambda does; fail the call."""
-        process.kill()
-        process.drain_output()
+        process = invocation.process
+        if process is not None:
+            process.kill()
+            process.drain_output()
+        self._log_start_if_undelivered(invocation)
         message = cloudwatch.timeout_message(
             invocation.request_id, self.config.timeout_s, time.time()
         )
         self._log(message)
-        process.close()
+        if process is not None:
+            process.close()
         with self._cv:
             self._finish(
                 invocation, TIMEOUT, error_payload(TIMED_OUT, message), TIMED_OUT
             )
 
     def _report(self, invocation: Invocation) -> None:
-        """Write END and REPORT (START too, if never delivered); release the caller."""
+        """Write the END and REPORT lines, then release the caller."""
         outcome = invocation.outcome
         assert outcome is not None
         process = invocation.process
@@ -227,11 +231,8 @@ class ExecutionEnvironment:
         if process is not None:
             memory = process.sample_memory()
             process.drain_output()
-        delivered = invocation.delivered_at is not None
-        if not delivered:
-            self._log(cloudwatch.start_line(invocation.request_id))
         status = {TIMEOUT: "timeout", CRASH: "error"}.get(outcome.kind)
-        if outcome.kind == ERROR and not delivered:
+        if outcome.kind == ERROR and invocation.delivered_at is None:
             status = "error"
         self._log(cloudwatch.end_line(invocation.request_id))
         report = cloudwatch.report_line(
@@ -297,7 +298,13 @@ class ExecutionEnvironment:
         self._restart = False
         pending, self._pending = self._pending, None
         if pending is not None:
+            self._log_start_if_undelivered(pending)
             self._finish(pending, ERROR, payload, error_type)
+
+    def _log_start_if_undelivered(self, invocation: Invocation) -> None:
+        """Write START for an invocation that fails before a runtime took it."""
+        if invocation.delivered_at is None:
+            self._log(cloudwatch.start_line(invocation.request_id))
 
     def _deliver(self, invocation: Invocation) -> Invocation:
         """Move the pending invocation to active and write its START line."""

@@ -251,7 +251,9 @@ class RuntimeProcess:
         self._proc.wait()
 
     def close(self) -> None:
-        """Relay the last output and remove the process's output file."""
+        """Relay the last output and remove the process's output file (once)."""
+        if not self._dir.exists():
+            return
         self._relay.close()
         for path in self._dir.iterdir():
             path.unlink()

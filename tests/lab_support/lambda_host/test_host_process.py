@@ -400,3 +400,20 @@ def test_head_requests_get_headers_only(host, path):
 
     assert reply.status in (200, 201)
     assert reply.body == b""
+
+
+def test_an_init_that_never_ends_times_out_the_waiting_invocation(fresh_host, runtime):
+    host = fresh_host(
+        runtime, handler="slow_init.handler", timeout_s=1.0, wait_ready=False
+    )
+    host.wait_for_line(r"^INIT_START ")
+
+    reply = host.request("GET", "/")
+
+    assert reply.status == 502
+    rid = request_id(reply)
+    lines = host.invocation(rid)
+    assert lines[1].endswith(f"{rid} Task timed out after 1.00 seconds")
+    found = report(host, reply)
+    assert (found["status"], found["error"]) == ("timeout", "Sandbox.Timedout")
+    assert not any(line.startswith("ready ") for line in host.lines())
