@@ -1,9 +1,9 @@
-"""The builtin runtime: a small client of the Lambda Runtime API, for where
-awslambdaric does not install (it ships Linux wheels only).
+"""The builtin runtime: a small Runtime API client, for where awslambdaric is not.
 
-It behaves like AWS's Python runtime where a handler can tell: the handler is
-imported once, errors are reported with errorMessage, errorType and stackTrace,
-the context object has the same attributes, and logging writes the same lines.
+awslambdaric ships Linux wheels only. Where a handler can tell, this loop behaves
+like AWS's Python runtime: the handler is imported once, errors are reported with
+errorMessage, errorType and stackTrace, the context object has the same
+attributes, and logging writes the same lines.
 
 Run as: python -m lab_support.lambda_host.runtime_loop MODULE.FUNCTION
 """
@@ -27,8 +27,8 @@ _ERROR_TYPE_HEADER: Final = "Lambda-Runtime-Function-Error-Type"
 _request_id = ""
 
 
-class InitError(Exception):
-    """The handler could not be loaded; error_type is Lambda's name for why."""
+class Fault(Exception):
+    """A failure the runtime itself reports, under Lambda's name for it."""
 
     def __init__(self, error_type: str, message: str, trace: list[str] | None = None):
         super().__init__(message)
@@ -84,14 +84,20 @@ class RuntimeClient:
             "POST", f"{_PREFIX}/init/error", _to_json(error), _error_headers(error), 202
         )
 
-    def _call(self, method, path, body, headers, expected):
+    def _call(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None,
+        headers: dict[str, str],
+        expected: int,
+    ) -> tuple[bytes, http.client.HTTPMessage]:
         self._connection.request(method, path, body=body, headers=headers)
         response = self._connection.getresponse()
         data = response.read()
         if response.status != expected:
-            status = response.status
             raise RuntimeError(
-                f"Runtime API {method} {path} answered {status}: {data!r}"
+                f"Runtime API {method} {path} answered {response.status}: {data!r}"
             )
         return data, response.headers
 
@@ -100,11 +106,11 @@ def load_handler(name: str) -> Callable[[Any, LambdaContext], Any]:
     """Import MODULE.FUNCTION once, naming failures as Lambda's runtime does."""
     module_name, dot, function_name = name.rpartition(".")
     if not dot or not module_name:
-        raise InitError(
+        raise Fault(
             "Runtime.MalformedHandlerName", f"Bad handler '{name}': use MODULE.FUNCTION"
         )
     if module_name.split(".")[0] in sys.builtin_module_names:
-        raise InitError(
+        raise Fault(
             "Runtime.BuiltInModuleConflict",
             f"Cannot use built-in module {module_name} as a handler module",
         )
@@ -112,19 +118,19 @@ def load_handler(name: str) -> Callable[[Any, LambdaContext], Any]:
         module = importlib.import_module(module_name.replace("/", "."))
     except SyntaxError as error:
         trace = [f'  File "{error.filename}" Line {error.lineno}\n    {error.text}']
-        raise InitError(
+        raise Fault(
             "Runtime.UserCodeSyntaxError",
             f"Syntax error in module '{module_name}': {error}",
             trace,
         ) from None
     except ImportError as error:
-        raise InitError(
+        raise Fault(
             "Runtime.ImportModuleError",
             f"Unable to import module '{module_name}': {error}",
         ) from None
     handler = getattr(module, function_name, None)
     if handler is None:
-        raise InitError(
+        raise Fault(
             "Runtime.HandlerNotFound",
             f"Handler '{function_name}' missing on module '{module_name}'",
         )
@@ -136,7 +142,7 @@ def run(handler_name: str, client: RuntimeClient) -> int:
     global _request_id
     try:
         handler = load_handler(handler_name)
-    except InitError as error:
+    except Fault as error:
         report = _error_report(error.error_type, str(error), error.trace)
         _log_error(report)
         client.fail_init(report)
@@ -167,7 +173,7 @@ def _invoke(client, handler, event_body, content_type, context) -> None:
         event = _parse_event(event_body, content_type)
         result = handler(event, context)
         body, result_type = _marshal(result)
-    except InitError as error:
+    except Fault as error:
         report = _error_report(error.error_type, str(error), error.trace, request_id)
     except Exception as error:
         report = _error_report(
@@ -188,7 +194,7 @@ def _parse_event(body: bytes, content_type: str) -> Any:
     try:
         return json.loads(body)
     except ValueError as error:
-        raise InitError(
+        raise Fault(
             "Runtime.UnmarshalError", f"Unable to unmarshal input: {error}"
         ) from None
 
@@ -199,7 +205,7 @@ def _marshal(result: Any) -> tuple[bytes, str]:
     try:
         return _to_json(result), "application/json"
     except (TypeError, ValueError) as error:
-        raise InitError(
+        raise Fault(
             "Runtime.MarshalError", f"Unable to marshal response: {error}"
         ) from None
 

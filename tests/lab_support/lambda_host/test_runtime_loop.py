@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from lab_support.lambda_host.runtime_loop import InitError, LambdaContext, load_handler
+from lab_support.lambda_host.runtime_loop import Fault, LambdaContext, load_handler
 
 
 @pytest.fixture
@@ -50,21 +50,21 @@ def test_a_handler_that_cannot_load_fails_with_lambdas_error_type(
 ):
     module = bundle(source)
 
-    with pytest.raises(InitError, match=message) as failure:
+    with pytest.raises(Fault, match=message) as failure:
         load_handler(f"{module}.handler")
 
     assert failure.value.error_type == error_type
 
 
 def test_a_handler_name_without_a_module_is_malformed():
-    with pytest.raises(InitError) as failure:
+    with pytest.raises(Fault) as failure:
         load_handler("handler")
 
     assert failure.value.error_type == "Runtime.MalformedHandlerName"
 
 
 def test_a_builtin_module_cannot_be_the_handler_module():
-    with pytest.raises(InitError) as failure:
+    with pytest.raises(Fault) as failure:
         load_handler("sys.exit")
 
     assert failure.value.error_type == "Runtime.BuiltInModuleConflict"
