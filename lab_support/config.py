@@ -33,7 +33,9 @@ class Settings:
         default_factory=lambda: Path(_env("LAB_STATE_DIR", str(PROJECT_ROOT / ".lab")))
     )
     output_dir: Path = field(
-        default_factory=lambda: Path(_env("LAB_OUTPUT_DIR", str(PROJECT_ROOT / "output")))
+        default_factory=lambda: Path(
+            _env("LAB_OUTPUT_DIR", str(PROJECT_ROOT / "output"))
+        )
     )
     build_dir: Path = field(
         default_factory=lambda: Path(_env("LAB_BUILD_DIR", str(PROJECT_ROOT / "build")))

@@ -22,10 +22,12 @@ from imagepipe.images import decode
 from imagepipe.keys import result_key
 from imagepipe.pubsub import from_message
 from message_published import MESSAGE_PUBLISHED, parse
-from result_store import exists, put_once
+from result_store import exists, put_once, s3_client
 
 SETTINGS: Final = settings_module.load()
 LOG: Final = event_logger("imagepipe.processor")
+# Create the S3 client while the instance starts, not during its first event.
+s3_client(SETTINGS.aws_region)
 
 
 def _ms_since(start: float) -> float:
@@ -54,6 +56,8 @@ def _upload_event(cloud_event: CloudEvent, record: dict[str, Any]) -> CloudEvent
     message = parse(cloud_event.get_data())
     record["delivery_attempt"] = message.delivery_attempt
     record["message_id"] = message.message_id
+    record["publish_time"] = message.publish_time
+    record["published_at"] = message.published_at_ms
 
     event = from_message(message.data, message.attributes)
     record["event_id"], record["type"] = event["id"], event["type"]
@@ -117,6 +121,7 @@ def process(cloud_event: CloudEvent) -> None:
         "outcome": "failed",
         "delivery_attempt": None,
         "message_id": None,
+        "published_at": None,
         "result_key": None,
         "timings_ms": {},
         "received_at": received_at,
