@@ -15,7 +15,7 @@ from lab_support.errors import CourseError
 
 @dataclass
 class DemoResult:
-    """The outcome of one trip: where the result is, what it is, how long each hop took."""
+    """One trip: where the result is, what it is, how long each hop took."""
 
     source: Path
     receipt: client.Receipt
