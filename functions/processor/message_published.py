@@ -15,6 +15,7 @@ import binascii
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Final
 
 from imagepipe.events import EventError
@@ -33,6 +34,17 @@ class PublishedMessage:
     subscription: str | None
     delivery_attempt: int | None
     ordering_key: str | None
+
+    @property
+    def published_at_ms(self) -> int | None:
+        """The publish time as epoch milliseconds, to measure delivery latency."""
+        if not self.publish_time:
+            return None
+        try:
+            moment = datetime.fromisoformat(self.publish_time)
+        except ValueError:
+            return None
+        return round(moment.timestamp() * 1000)
 
 
 def _as_object(body: Any) -> Mapping[str, Any]:

@@ -6,7 +6,7 @@ child process in its own process group, stopped by the pid this file started.
 
 from __future__ import annotations
 
-import importlib
+import importlib.util
 import os
 import signal
 import socket
@@ -134,7 +134,13 @@ def pubsub_emulator(
 @pytest.fixture(scope="session")
 def ingest(s3: Any, pubsub_emulator: str) -> Any:
     """The ingest handler module, imported once its environment is in place."""
-    return importlib.import_module("handler")
+    # Loaded from its path under its own name: other tests may own a "handler".
+    spec = importlib.util.spec_from_file_location(
+        "ingest_handler", FUNCTIONS / "ingest" / "handler.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture(scope="session")

@@ -38,7 +38,10 @@ class UndecodableImageError(ImageError):
 
 
 def _damaged(error: Exception) -> UndecodableImageError:
-    return UndecodableImageError(f"the image is damaged and will not decode ({error})")
+    return UndecodableImageError(
+        f"the image is damaged and will not decode ({error}): upload the complete "
+        "file again, or re-save it with an image editor"
+    )
 
 
 def _open(data: bytes) -> Image.Image:

@@ -217,6 +217,7 @@ def test_processed_event_logs_one_line_with_timings(default_app, capsys):
     assert line["outcome"] == "processed"
     assert line["delivery_attempt"] == 1
     assert line["message_id"] == "1234567890"
+    assert line["published_at"] == 1796393880123  # 2026-12-04T14:18:00.123Z
     assert line["result_key"] == f"processed/{event_id}.jpg"
     assert set(line["timings_ms"]) == {"decode", "processing", "store"}
     assert before <= line["received_at"] <= int(time.time() * 1000)
