@@ -16,8 +16,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 lab: $(STAMP)
-	$(PY) -m lab_support up
-	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 notebooks/
+	$(PY) -m lab_support lab
 
 up: $(STAMP)
 	$(PY) -m lab_support up

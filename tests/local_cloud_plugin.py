@@ -11,6 +11,7 @@ import os
 import tempfile
 from pathlib import Path
 
+import psutil
 import pytest
 
 _session: dict[str, object] = {}
@@ -40,11 +41,30 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         _start()
 
 
+def _still_running(services) -> list[str]:
+    alive = []
+    for service in services.values():
+        if service.external or service.pid is None:
+            continue
+        try:
+            same = psutil.Process(service.pid).create_time() == service.create_time
+        except psutil.NoSuchProcess:
+            continue
+        if same:
+            alive.append(f"{service.name} (pid {service.pid})")
+    return alive
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Stop the session's local cloud, if it was started, by its pids."""
+    """Stop the session's local cloud by its pids, and fail if any process is left."""
     handle = _session.pop("handle", None)
-    if handle is not None:
-        handle.stop()
+    if handle is None:
+        return
+    handle.stop()
+    left = _still_running(handle.cloud.services)
+    if left:
+        print(f"\nlocal cloud processes left running: {', '.join(left)}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(scope="session")

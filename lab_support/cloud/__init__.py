@@ -62,6 +62,22 @@ class LocalCloud:
             **services.DUMMY_CREDENTIALS,
         }
 
+    def s3(self):
+        """Return a boto3 S3 client for the local bucket, with moto's dummy keys."""
+        import boto3
+        from botocore.config import Config
+
+        env = self.env()
+        return boto3.client(
+            "s3",
+            endpoint_url=env["AWS_ENDPOINT_URL"],
+            region_name=env["AWS_REGION"],
+            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+            aws_session_token=env["AWS_SESSION_TOKEN"],
+            config=Config(signature_version="s3v4"),
+        )
+
     def describe(self) -> str:
         """Say in a few lines what runs where, for the command line and notebooks."""
         verb = "reused the running" if self.reused else "started the"
