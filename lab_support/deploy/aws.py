@@ -131,7 +131,7 @@ def bucket_steps(config: DeployConfig) -> list[Step]:
         ),
         AwsStep(
             verb="configure",
-            resource=f"{resource}: ACLs off, the bucket owner owns every object",
+            resource=f"{resource}: ACLs off, owner owns all objects",
             call=ApiCall(
                 "s3",
                 "put_bucket_ownership_controls",
@@ -256,7 +256,7 @@ def _role_steps(
         ),
         AwsStep(
             verb="grant",
-            resource=f"IAM role {role}: inline policy {policy_name}",
+            resource=f"IAM role {role}: policy {policy_name}",
             call=ApiCall(
                 "iam",
                 "put_role_policy",
@@ -424,7 +424,7 @@ def _private_steps(function: str) -> list[Step]:
     return [
         AwsStep(
             verb="revoke",
-            resource=f"{function}: public statement {statement}, if present",
+            resource=f"{function}: {statement} statement, if any",
             call=ApiCall(
                 "lambda",
                 "remove_permission",
@@ -445,7 +445,7 @@ def find_steps(config: DeployConfig) -> list[Step]:
     return [
         AwsStep(
             verb="find",
-            resource=f"resources tagged {names.tag} in {config.settings.aws_region}",
+            resource=f"resources with {names.tag} in {config.settings.aws_region}",
             call=ApiCall(
                 "resourcegroupstaggingapi",
                 "get_resources",
@@ -454,7 +454,7 @@ def find_steps(config: DeployConfig) -> list[Step]:
                     "ResourceTypeFilters": list(TAGGED_TYPES),
                 },
             ),
-            produces="tagged-aws-resources",
+            produces="tagged-resources",
             pick="ResourceTagMappingList[].ResourceARN",
             paginate=True,
         ),
@@ -480,9 +480,9 @@ def role_tag_steps(config: DeployConfig, facts: Facts) -> list[Step]:
     return [
         AwsStep(
             verb="find",
-            resource=f"tags of IAM role {role}",
+            resource=f"tags of role {role}",
             call=ApiCall("iam", "list_role_tags", {"RoleName": role}),
-            produces=f"role-tag-{role}",
+            produces=f"tag-of-{role}",
             pick=f"Tags[?Key=='{TAG_KEY}'].Value | [0]",
         )
         for role in roles
@@ -511,8 +511,9 @@ def _delete_for_arn(names: Names, arn: str) -> list[Step]:
         return [
             AwsStep(
                 verb="delete",
-                resource=f"Lambda function {name} (its Function URL goes with it)",
+                resource=f"Lambda function {name}",
                 call=ApiCall("lambda", "delete_function", {"FunctionName": name}),
+                note="its Function URL and permissions go with it",
                 gone=("ResourceNotFoundException",),
             )
         ]
@@ -576,7 +577,7 @@ def _role_delete(names: Names, role: str) -> list[Step]:
     return [
         AwsStep(
             verb="delete",
-            resource=f"IAM role {role}: inline policy {policy}",
+            resource=f"IAM role {role}: policy {policy}",
             call=ApiCall(
                 "iam", "delete_role_policy", {"RoleName": role, "PolicyName": policy}
             ),
@@ -600,7 +601,7 @@ def _role_delete(names: Names, role: str) -> list[Step]:
 def delete_steps(config: DeployConfig, facts: Facts) -> list[Step]:
     """Remove what was found: tagged and named as deploy names it, nothing else."""
     names = config.names
-    arns = facts.get("tagged-aws-resources", expected_arns(config, facts))
+    arns = facts.get("tagged-resources", expected_arns(config, facts))
     # The function goes first, so nothing writes while the rest is removed.
     order = ("lambda", "logs", "ssm", "s3")
     arns = sorted(
@@ -614,6 +615,6 @@ def delete_steps(config: DeployConfig, facts: Facts) -> list[Step]:
         role
         for role in _course_roles(names)
         if role in roles
-        and facts.get(f"role-tag-{role}", names.tag_value) == names.tag_value
+        and facts.get(f"tag-of-{role}", names.tag_value) == names.tag_value
     ]
     return found + [step for role in tagged for step in _role_delete(names, role)]

@@ -15,7 +15,7 @@ from typing import Final
 from lab_support.deploy.config import DeployConfig
 from lab_support.deploy.environment import processor_environment
 from lab_support.deploy.names import TAG_KEY, Names
-from lab_support.deploy.plan import Command, Facts, LocalPath, Step
+from lab_support.deploy.plan import Command, Facts, LocalPath, ShownArg, Step
 
 # The APIs the pipeline uses: functions build with Cloud Build into Artifact
 # Registry and run on Cloud Run; Eventarc makes the Pub/Sub trigger; IAM, STS
@@ -77,7 +77,7 @@ def _one_line(command: Command) -> str:
     return command.render().replace(" \\\n    ", " ")
 
 
-def _gcloud(*argv: str | LocalPath) -> Command:
+def _gcloud(*argv: str | LocalPath | ShownArg) -> Command:
     return Command(("gcloud", *argv))
 
 
@@ -97,7 +97,7 @@ def lookup_processor_id(config: DeployConfig) -> GcloudStep:
     names = config.names
     return GcloudStep(
         verb="look up",
-        resource=f"unique id of {names.processor_account}",
+        resource=f"unique id of service account {names.processor_account_id}",
         call=_gcloud(
             "iam",
             "service-accounts",
@@ -168,8 +168,8 @@ def identity_steps(config: DeployConfig, facts: Facts) -> list[Step]:
         ),
         GcloudStep(
             verb="create",
-            resource=f"service account {names.processor_account}",
-            tag=f"{names.tag} in the description",
+            resource=f"service account {names.processor_account_id}",
+            tag=f"{names.tag} in description",
             call=_gcloud(
                 "iam",
                 "service-accounts",
@@ -219,7 +219,7 @@ def identity_steps(config: DeployConfig, facts: Facts) -> list[Step]:
         GcloudStep(
             verb="create",
             resource=f"workload identity pool {names.pool}",
-            tag=f"{names.tag} in the description",
+            tag=f"{names.tag} in description",
             call=_gcloud(
                 "iam",
                 "workload-identity-pools",
@@ -254,8 +254,8 @@ def identity_steps(config: DeployConfig, facts: Facts) -> list[Step]:
         ),
         GcloudStep(
             verb="create",
-            resource=f"WIF provider {names.provider} for AWS account {account_id}",
-            tag=f"{names.tag} in the description",
+            resource=f"WIF provider {names.provider} (AWS account {account_id})",
+            tag=f"{names.tag} in description",
             call=_gcloud(
                 "iam",
                 "workload-identity-pools",
@@ -293,7 +293,7 @@ def identity_steps(config: DeployConfig, facts: Facts) -> list[Step]:
         ),
         GcloudStep(
             verb="grant",
-            resource=f"{PUBLISHER_ROLE} on {names.topic} to the ingest role via WIF",
+            resource=f"ingest role may publish to {names.topic} ({PUBLISHER_ROLE})",
             call=_gcloud(
                 "pubsub",
                 "topics",
@@ -313,7 +313,7 @@ def identity_steps(config: DeployConfig, facts: Facts) -> list[Step]:
                 "create-cred-config",
                 names.provider_path(number),
                 "--aws",
-                f"--output-file={config.local(config.credential_config).shown}",
+                config.local(config.credential_config).flag("--output-file"),
             ),
         ),
     ]
@@ -332,8 +332,8 @@ def function_steps(config: DeployConfig, facts: Facts, source: LocalPath) -> lis
     return [
         GcloudStep(
             verb="deploy",
-            resource=f"Cloud Function {names.processor_function} (2nd gen, "
-            f"trigger: topic {names.topic})",
+            resource=f"Cloud Function {names.processor_function} (2nd gen, Pub/Sub "
+            "trigger)",
             tag=names.tag,
             call=_gcloud(
                 "functions",
@@ -342,7 +342,7 @@ def function_steps(config: DeployConfig, facts: Facts, source: LocalPath) -> lis
                 "--gen2",
                 region,
                 f"--runtime={RUNTIME}",
-                f"--source={source.shown}",
+                source.flag("--source"),
                 f"--entry-point={ENTRY_POINT}",
                 f"--trigger-topic={names.topic}",
                 "--retry",
@@ -396,7 +396,7 @@ def _kinds(config: DeployConfig) -> list[_Kind]:
     region = config.gcp_region
     return [
         _Kind(
-            "found-functions",
+            "functions",
             "Cloud Function",
             "Cloud Functions",
             ("functions", "list", f"--regions={region}"),
@@ -404,7 +404,7 @@ def _kinds(config: DeployConfig) -> list[_Kind]:
             ("functions", "delete"),
         ),
         _Kind(
-            "found-topics",
+            "topics",
             "Pub/Sub topic",
             "Pub/Sub topics",
             ("pubsub", "topics", "list"),
@@ -412,7 +412,7 @@ def _kinds(config: DeployConfig) -> list[_Kind]:
             ("pubsub", "topics", "delete"),
         ),
         _Kind(
-            "found-repositories",
+            "repositories",
             "Artifact Registry repository",
             "Artifact Registry repositories",
             ("artifacts", "repositories", "list", f"--location={region}"),
@@ -420,7 +420,7 @@ def _kinds(config: DeployConfig) -> list[_Kind]:
             ("artifacts", "repositories", "delete"),
         ),
         _Kind(
-            "found-pools",
+            "pools",
             "workload identity pool",
             "workload identity pools",
             ("iam", "workload-identity-pools", "list", "--location=global"),
@@ -428,7 +428,7 @@ def _kinds(config: DeployConfig) -> list[_Kind]:
             ("iam", "workload-identity-pools", "delete"),
         ),
         _Kind(
-            "found-service-accounts",
+            "service-accounts",
             "service account",
             "service accounts",
             ("iam", "service-accounts", "list"),
@@ -441,11 +441,11 @@ def _kinds(config: DeployConfig) -> list[_Kind]:
 
 def _expected(names: Names) -> dict[str, str]:
     return {
-        "found-functions": names.processor_function,
-        "found-topics": names.topic,
-        "found-repositories": names.repository,
-        "found-pools": names.pool,
-        "found-service-accounts": names.processor_account,
+        "functions": names.processor_function,
+        "topics": names.topic,
+        "repositories": names.repository,
+        "pools": names.pool,
+        "service-accounts": names.processor_account,
     }
 
 
@@ -456,9 +456,9 @@ def find_steps(config: DeployConfig) -> list[Step]:
     steps: list[Step] = []
     for kind in _kinds(config):
         labelled = kind.fact in (
-            "found-functions",
-            "found-topics",
-            "found-repositories",
+            "functions",
+            "topics",
+            "repositories",
         )
         selector = (
             f"--filter=labels.{TAG_KEY}={names.tag_value}"
@@ -468,8 +468,8 @@ def find_steps(config: DeployConfig) -> list[Step]:
         steps.append(
             GcloudStep(
                 verb="find",
-                resource=f"{kind.plural} {'labelled' if labelled else 'marked'} "
-                f"{names.tag}",
+                resource=f"{kind.plural} with {names.tag}"
+                + ("" if labelled else " in description"),
                 call=_gcloud(
                     *kind.list_words, selector, f"--format=value({kind.field})", project
                 ),
@@ -495,7 +495,7 @@ def delete_steps(config: DeployConfig, facts: Facts) -> list[Step]:
             steps.append(
                 GcloudStep(
                     verb="delete",
-                    resource=f"{kind.what} {short}",
+                    resource=f"{kind.what} {short.split('@')[0]}",
                     call=_gcloud(
                         *kind.delete_words, short, *kind.scope, project, "--quiet"
                     ),
@@ -507,7 +507,7 @@ def delete_steps(config: DeployConfig, facts: Facts) -> list[Step]:
 
 
 _DELETE_NOTES: Final = {
-    "found-functions": "its Eventarc trigger and trigger subscription go with it",
-    "found-topics": "its IAM bindings go with it",
-    "found-pools": "its providers go with it; Google keeps the id 30 days",
+    "functions": "its Eventarc trigger and trigger subscription go with it",
+    "topics": "its IAM bindings go with it",
+    "pools": "its providers go with it; Google keeps the id 30 days",
 }

@@ -53,6 +53,21 @@ class LocalPath:
     def __str__(self) -> str:
         return str(self.path)
 
+    def flag(self, name: str) -> ShownArg:
+        """`--name=PATH`, run with the real path and shown the readable way."""
+        return ShownArg(f"{name}={self.path}", f"{name}={self.shown}")
+
+
+@dataclass(frozen=True)
+class ShownArg:
+    """A command-line word run with one value and printed as another (a path)."""
+
+    value: str
+    shown: str
+
+    def __str__(self) -> str:
+        return self.value
+
 
 @dataclass(frozen=True)
 class FileContent:
@@ -126,7 +141,7 @@ class ApiCall:
 class Command:
     """One gcloud command line: positional words first, then one flag a line."""
 
-    argv: tuple[str | LocalPath, ...]
+    argv: tuple[str | LocalPath | ShownArg, ...]
 
     def args(self) -> list[str]:
         return [str(arg) for arg in self.argv]
@@ -150,8 +165,8 @@ def _wrap(words: list[str]) -> list[str]:
     return lines
 
 
-def _shell_word(arg: str | LocalPath) -> str:
-    if isinstance(arg, LocalPath):
+def _shell_word(arg: str | LocalPath | ShownArg) -> str:
+    if isinstance(arg, LocalPath | ShownArg):
         return arg.shown
     if "=" in arg and arg.startswith("--"):
         flag, value = arg.split("=", 1)
