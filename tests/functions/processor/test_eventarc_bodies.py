@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
@@ -48,6 +49,12 @@ def test_google_example_body_decodes_with_one_base64_decode(name):
     assert message.message_id == "message-id"
     assert message.publish_time == "2021-02-05T04:06:14.109Z"
     assert message.subscription.endswith("/subscriptions/my-subscription")
+
+
+def test_data_that_is_itself_base64_is_decoded_only_once():
+    body = {"message": {"data": base64.b64encode(b"QUJD").decode(), "messageId": "1"}}
+
+    assert parse(body).data == b"QUJD"
 
 
 def test_ordering_key_and_attributes_are_read():

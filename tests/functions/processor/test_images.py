@@ -310,3 +310,18 @@ def test_non_ascii_subject_is_percent_encoded_in_s3_metadata(default_app, s3):
 
     metadata = _stored(s3, f"processed/{event_id}.jpg")["Metadata"]
     assert metadata["source-event-subject"] == "caf%C3%A9.jpg"
+
+
+def test_structured_mode_message_is_processed_too(default_app, s3):
+    event = build_upload_event(
+        (SAMPLES / "coffee.png").read_bytes(),
+        source=FUNCTION_ARN,
+        subject="coffee.png",
+        datacontenttype="image/png",
+    )
+    body = json.dumps(message_published_body(*to_message(event, "structured")))
+
+    response = default_app.post("/", data=body, headers=eventarc_headers())
+
+    assert response.status_code == 200
+    assert _result_image(s3, f"processed/{event['id']}.jpg").size == (600, 400)
