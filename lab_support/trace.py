@@ -19,6 +19,7 @@ from lab_support import client
 from lab_support.errors import CourseError
 
 HOPS = ("upload", "lambda", "publish", "delivery", "processing", "store")
+_INVOCATION_END = "REPORT RequestId: "
 
 
 @dataclass
@@ -99,3 +100,15 @@ def follow(cloud, receipt: client.Receipt, total_ms: float) -> EventTrace:
     }
     rounded = {hop: round(ms, 1) for hop, ms in timings.items()}
     return EventTrace(event_id, invocation, ingest, delivery, processor, rounded)
+
+
+def invocation_log(cloud, request_id: str) -> str:
+    """Return the CloudWatch-style lines of one invocation, START to REPORT."""
+    lines = Path(cloud.services["lambda"].log).read_text(errors="replace").splitlines()
+    start = f"START RequestId: {request_id} "
+    first = next((i for i, line in enumerate(lines) if line.startswith(start)), None)
+    if first is None:
+        raise CourseError(f"the Lambda log has no invocation {request_id}")
+    end = f"{_INVOCATION_END}{request_id}"
+    last = next(i for i in range(first, len(lines)) if lines[i].startswith(end))
+    return "\n".join(lines[first : last + 1])

@@ -62,6 +62,11 @@ class LocalCloud:
             **services.DUMMY_CREDENTIALS,
         }
 
+    @property
+    def bucket(self) -> str:
+        """The results bucket the processor writes to."""
+        return config.settings().bucket
+
     def s3(self):
         """Return a boto3 S3 client for the local bucket, with moto's dummy keys."""
         import boto3
