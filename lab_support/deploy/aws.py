@@ -178,9 +178,13 @@ def bucket_steps(config: DeployConfig) -> list[Step]:
     ]
 
 
-def ingest_config_steps(config: DeployConfig) -> list[Step]:
+def ingest_config_steps(config: DeployConfig, facts: Facts) -> list[Step]:
     """The ingest function's log group (so teardown can remove it) and its config."""
     names = config.names
+    region = config.settings.aws_region
+    log_group_arn = (
+        f"arn:aws:logs:{region}:{facts['aws-account-id']}:log-group:{names.log_group}"
+    )
     credential = FileContent(config.local(config.credential_config), text=True)
     parameter = {
         "Name": names.credential_parameter,
@@ -199,6 +203,13 @@ def ingest_config_steps(config: DeployConfig) -> list[Step]:
                 {"logGroupName": names.log_group, "tags": _tag_map(names)},
             ),
             exists=("ResourceAlreadyExistsException",),
+            if_exists=(
+                ApiCall(
+                    "logs",
+                    "tag_resource",
+                    {"resourceArn": log_group_arn, "tags": _tag_map(names)},
+                ),
+            ),
         ),
         AwsStep(
             verb="configure",
@@ -220,6 +231,15 @@ def ingest_config_steps(config: DeployConfig) -> list[Step]:
             exists=("ParameterAlreadyExists",),
             if_exists=(
                 ApiCall("ssm", "put_parameter", {**parameter, "Overwrite": True}),
+                ApiCall(
+                    "ssm",
+                    "add_tags_to_resource",
+                    {
+                        "ResourceType": "Parameter",
+                        "ResourceId": names.credential_parameter,
+                        "Tags": _tags(names),
+                    },
+                ),
             ),
         ),
     ]

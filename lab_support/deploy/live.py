@@ -14,10 +14,10 @@ from typing import Any, Final, TextIO
 
 import boto3
 import jmespath
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, WaiterError
 
 from lab_support.deploy.aws import AwsStep
-from lab_support.deploy.config import DeployError
+from lab_support.deploy.config import KNOWN_FACTS, DeployError
 from lab_support.deploy.gcp import GcloudStep
 from lab_support.deploy.plan import (
     ApiCall,
@@ -34,6 +34,7 @@ Gcloud = Callable[[Sequence[str]], subprocess.CompletedProcess]
 ROLE_RETRY_DELAYS_S: Final = (1, 2, 4, 8, 15, 15, 15)
 GCLOUD_TIMEOUT_S: Final = 30 * 60
 _NOT_FOUND: Final = ("not_found", "not found", "does not exist", "notfound")
+_CONFIG_KEYS: Final = {fact: key for key, fact in KNOWN_FACTS.items()}
 
 
 def run_gcloud(argv: Sequence[str]) -> subprocess.CompletedProcess:
@@ -104,7 +105,15 @@ class Live:
                 f"step {self.count} needs {', '.join(missing)}, which no earlier step "
                 "found: deploy both clouds together, or set the value in deploy.toml"
             )
-        self.require(step.cloud)
+        try:
+            self.require(step.cloud)
+        except DeployError as error:
+            if step.produces not in _CONFIG_KEYS:
+                raise
+            raise DeployError(
+                f"{error}; or, to skip this look-up, set "
+                f"{_CONFIG_KEYS[step.produces]} in deploy.toml"
+            ) from None
 
         if isinstance(step, AwsStep):
             outcome = self._aws(step, facts)
@@ -158,9 +167,19 @@ class Live:
         raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _wait(self, waiter: str, call: ApiCall) -> None:
-        if waiter:
-            client = self._client(call.service)
-            client.get_waiter(waiter).wait(FunctionName=call.params["FunctionName"])
+        if not waiter:
+            return
+        name = call.params["FunctionName"]
+        try:
+            self._client(call.service).get_waiter(waiter).wait(FunctionName=name)
+        except WaiterError as error:
+            reason = error.last_response.get("Configuration", {}).get(
+                "StateReason", str(error)
+            )
+            raise DeployError(
+                f"Lambda function {name} did not get ready: {reason}; look at it in "
+                "the Lambda console, fix the cause, then deploy again"
+            ) from None
 
     def _aws(self, step: AwsStep, facts: Facts) -> str:
         client = self._client(step.call.service)

@@ -125,7 +125,7 @@ def deploy_phases(
             ]
         )
         phases.append(lambda facts: aws.bucket_steps(config))
-        phases.append(lambda facts: aws.ingest_config_steps(config))
+        phases.append(lambda facts: aws.ingest_config_steps(config, facts))
         phases.append(lambda facts: aws.role_steps(config, facts))
         phases.append(lambda facts: aws.function_steps(config, facts, public_url))
     if "gcp" in clouds:
