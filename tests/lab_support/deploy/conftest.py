@@ -123,10 +123,11 @@ class Course:
         assert status == 0
         return out.getvalue()
 
-    def deploy_aws(self, *extra: str) -> str:
+    def deploy_aws(self, *extra: str, gcloud: Any = refuse_gcloud) -> str:
         """Deploy the AWS half, as after an earlier `deploy --gcp`."""
+        zipped = str(self.root / "ingest.zip")
         return self.run(
-            "deploy", "--aws", "--lambda-zip", str(self.root / "ingest.zip"), *extra
+            "deploy", "--aws", "--lambda-zip", zipped, *extra, gcloud=gcloud
         )
 
 

@@ -144,8 +144,8 @@ def test_deploy_twice_brings_everything_up_to_date(course):
     prefix = course.prefix
     # In us-east-1 S3 answers a second CreateBucket by its owner with 200.
     assert outcome(again, f"create    S3 bucket {prefix}-results") == "done"
-    assert outcome(again, "create    CloudWatch log group") == "exists"
     for created in (
+        f"CloudWatch log group /aws/lambda/{prefix}-ingest",
         f"SSM parameter /{prefix}/ingest/gcp-credential-config",
         f"IAM role /{prefix}/{prefix}-ingest",
         f"IAM role /{prefix}/{prefix}-processor",

@@ -15,6 +15,7 @@ import pytest
 
 from lab_support import package
 from lab_support.deploy.config import DeployError
+from tests.lab_support.deploy.conftest import aws_client
 
 NOT_FOUND = "ERROR: (gcloud.x) NOT_FOUND: Resource not found"
 
@@ -200,3 +201,17 @@ def test_teardown_twice_finds_nothing_the_second_time(gcp_course):
         "Nothing to remove: nothing carries the course's tag any more."
     )
     assert gcloud.ran("gcloud functions delete") == []
+
+
+def test_deploy_aws_alone_says_how_to_skip_the_google_look_up(course):
+    course.config.write_text(f'prefix = "{course.prefix}"\n')
+    gcloud = ScriptedGcloud({"gcloud auth list": (0, "", "")})
+
+    with pytest.raises(
+        DeployError, match="set processor_unique_id in deploy.toml"
+    ) as raised:
+        course.deploy_aws(gcloud=gcloud)
+
+    assert "run `gcloud auth login`" in str(raised.value)
+    buckets = aws_client("s3").list_buckets()["Buckets"]
+    assert course.bucket not in {bucket["Name"] for bucket in buckets}
