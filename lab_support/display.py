@@ -56,9 +56,20 @@ class Table:
         )
 
 
-def mapping(values: Mapping[str, Any], caption: str = "", header=("name", "value")):
-    """Show a mapping (headers, attributes, metadata) as a two-column table."""
-    return Table(header, [(key, value) for key, value in values.items()], caption)
+def mapping(
+    values: Mapping[str, Any],
+    caption: str = "",
+    header=("name", "value"),
+    *,
+    sort: bool = False,
+) -> Table:
+    """Show a mapping (headers, attributes, metadata) as a two-column table.
+
+    sort=True orders the names, for mappings whose order carries no meaning
+    (Pub/Sub attributes, HTTP headers) and may differ between deliveries.
+    """
+    items = sorted(values.items()) if sort else list(values.items())
+    return Table(header, items, caption)
 
 
 def size(n: int) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,10 +44,6 @@ def json_lines(path: Path) -> list[dict[str, Any]]:
         except ValueError:
             continue
     return records
-
-
-def _epoch_ms(rfc3339: str) -> float:
-    return datetime.fromisoformat(rfc3339).timestamp() * 1000
 
 
 def _find(path: Path, **match: Any) -> dict[str, Any] | None:
@@ -93,7 +88,7 @@ def follow(cloud, receipt: client.Receipt, total_ms: float) -> EventTrace:
         "upload": receipt.response.elapsed_ms - invocation["duration_ms"],
         "lambda": ingest["duration_ms"] - ingest["publish_ms"],
         "publish": ingest["publish_ms"],
-        "delivery": processor["received_at"] - _epoch_ms(processor["publish_time"]),
+        "delivery": processor["received_at"] - processor["published_at"],
         "processing": steps["decode"] + steps["processing"],
         "store": steps["store"],
         "total": total_ms,

@@ -56,7 +56,6 @@ def _upload_event(cloud_event: CloudEvent, record: dict[str, Any]) -> CloudEvent
     message = parse(cloud_event.get_data())
     record["delivery_attempt"] = message.delivery_attempt
     record["message_id"] = message.message_id
-    record["publish_time"] = message.publish_time
     record["published_at"] = message.published_at_ms
 
     event = from_message(message.data, message.attributes)

@@ -1,42 +1,18 @@
-"""The exercises' checks: each says whether an answer is right, and why not."""
+"""Checks of chapter 8's exercises (end to end)."""
 
 from __future__ import annotations
 
-import html
-from dataclasses import dataclass
 from typing import Any
 
+from lab_support.checks import Verdict, unanswered
 from lab_support.trace import EventTrace
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """A check's answer: right or not, with a sentence a learner can act on."""
-
-    ok: bool
-    message: str
-
-    def __repr__(self) -> str:
-        return f"{'correct' if self.ok else 'not yet'}: {self.message}"
-
-    def _repr_html_(self) -> str:
-        colour = "#2e7d32" if self.ok else "#b26a00"
-        mark = "✔ correct" if self.ok else "✘ not yet"
-        return (
-            f'<div style="border-left:4px solid {colour};padding:4px 8px">'
-            f"<b>{mark}</b>: {html.escape(self.message)}</div>"
-        )
-
-
-def _unanswered(name: str, hint: str) -> Verdict:
-    return Verdict(False, f"set {name} first ({hint})")
 
 
 def slowest_hop(trace: EventTrace, answer: Any) -> Verdict:
     """Exercise 8.1: name the hop that took longest for this upload."""
     hops = {hop: ms for hop, ms in trace.timings_ms.items() if hop != "total"}
     if answer is None:
-        return _unanswered("slowest_hop", f"one of {', '.join(hops)}")
+        return unanswered("slowest_hop", f"one of {', '.join(hops)}")
     if answer not in hops:
         return Verdict(
             False, f"{answer!r} is not a hop; the hops are {', '.join(hops)}"
@@ -53,7 +29,7 @@ def slowest_hop(trace: EventTrace, answer: Any) -> Verdict:
 def source_event_id(metadata: dict[str, str], event_id: str, answer: Any) -> Verdict:
     """Exercise 8.2: read the event id back from the result object's metadata."""
     if answer is None:
-        return _unanswered("source_id", "a value from the object's Metadata")
+        return unanswered("source_id", "a value from the object's Metadata")
     if answer != metadata.get("source-event-id"):
         return Verdict(False, "that is not the value of the source-event-id metadata")
     if answer != event_id:
@@ -64,7 +40,7 @@ def source_event_id(metadata: dict[str, str], event_id: str, answer: Any) -> Ver
 def refusal_status(answer: Any, *, expected: int, what: str) -> Verdict:
     """Exercise 8.3 and alike: the status code a bad upload gets."""
     if answer is None:
-        return _unanswered("status", "the status code of the response")
+        return unanswered("status", "the status code of the response")
     if not isinstance(answer, int) or isinstance(answer, bool):
         return Verdict(False, f"a status code is a whole number, not {answer!r}")
     if answer != expected:
