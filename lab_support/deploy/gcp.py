@@ -4,7 +4,7 @@ gcloud is the tool learners have and can rerun by hand, so every step here is a
 command line a reader can copy. Deploy makes the topic, the processor's service
 account, Workload Identity Federation for the ingest Lambda, an Artifact
 Registry repository for the build, and the 2nd gen function with its Eventarc
-Pub/Sub trigger. Teardown lists what carries the course label and deletes it.
+Pub/Sub trigger; `gcp_teardown` deletes them again.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from typing import Final
 
 from lab_support.deploy.config import DeployConfig
 from lab_support.deploy.environment import processor_environment
-from lab_support.deploy.names import TAG_KEY, Names
 from lab_support.deploy.plan import Command, Facts, LocalPath, ShownArg, Step
 
 # The APIs the pipeline uses: functions build with Cloud Build into Artifact
@@ -77,7 +76,8 @@ def _one_line(command: Command) -> str:
     return command.render().replace(" \\\n    ", " ")
 
 
-def _gcloud(*argv: str | LocalPath | ShownArg) -> Command:
+def gcloud_command(*argv: str | LocalPath | ShownArg) -> Command:
+    """A gcloud command line from its words, `gcloud` first."""
     return Command(("gcloud", *argv))
 
 
@@ -87,7 +87,9 @@ def lookup_project_number(config: DeployConfig) -> GcloudStep:
     return GcloudStep(
         verb="look up",
         resource=f"number of project {project}",
-        call=_gcloud("projects", "describe", project, "--format=value(projectNumber)"),
+        call=gcloud_command(
+            "projects", "describe", project, "--format=value(projectNumber)"
+        ),
         produces="gcp-project-number",
     )
 
@@ -98,7 +100,7 @@ def lookup_processor_id(config: DeployConfig) -> GcloudStep:
     return GcloudStep(
         verb="look up",
         resource=f"unique id of service account {names.processor_account_id}",
-        call=_gcloud(
+        call=gcloud_command(
             "iam",
             "service-accounts",
             "describe",
@@ -131,7 +133,7 @@ def identity_steps(config: DeployConfig, facts: Facts) -> list[Step]:
         f"--display-name={names.prefix} AWS ingest",
         f"--description={marker} trusts only the {names.ingest_role} AWS role",
     )
-    provider_check = _gcloud(
+    provider_check = gcloud_command(
         "iam",
         "workload-identity-pools",
         "providers",
@@ -145,14 +147,16 @@ def identity_steps(config: DeployConfig, facts: Facts) -> list[Step]:
         GcloudStep(
             verb="enable",
             resource="the APIs the pipeline uses",
-            call=_gcloud("services", "enable", *SERVICES, project),
+            call=gcloud_command("services", "enable", *SERVICES, project),
         ),
         GcloudStep(
             verb="create",
             resource=f"Pub/Sub topic {names.topic}",
             tag=names.tag,
-            call=_gcloud("pubsub", "topics", "create", names.topic, label, project),
-            check=_gcloud(
+            call=gcloud_command(
+                "pubsub", "topics", "create", names.topic, label, project
+            ),
+            check=gcloud_command(
                 "pubsub",
                 "topics",
                 "describe",
@@ -161,7 +165,7 @@ def identity_steps(config: DeployConfig, facts: Facts) -> list[Step]:
                 project,
             ),
             if_exists=(
-                _gcloud(
+                gcloud_command(
                     "pubsub", "topics", "update", names.topic, update_label, project
                 ),
             ),
@@ -170,7 +174,7 @@ def identity_steps(config: DeployConfig, facts: Facts) -> list[Step]:
             verb="create",
             resource=f"service account {names.processor_account_id}",
             tag=f"{names.tag} in description",
-            call=_gcloud(
+            call=gcloud_command(
                 "iam",
                 "service-accounts",
                 "create",
@@ -181,7 +185,7 @@ def identity_steps(config: DeployConfig, facts: Facts) -> list[Step]:
                 project,
             ),
             note="service accounts take no labels; the description carries the tag",
-            check=_gcloud(
+            check=gcloud_command(
                 "iam",
                 "service-accounts",
                 "describe",
@@ -195,7 +199,7 @@ def identity_steps(config: DeployConfig, facts: Facts) -> list[Step]:
             verb="create",
             resource=f"Artifact Registry repository {names.repository}",
             tag=names.tag,
-            call=_gcloud(
+            call=gcloud_command(
                 "artifacts",
                 "repositories",
                 "create",
@@ -206,7 +210,7 @@ def identity_steps(config: DeployConfig, facts: Facts) -> list[Step]:
                 label,
                 project,
             ),
-            check=_gcloud(
+            check=gcloud_command(
                 "artifacts",
                 "repositories",
                 "describe",
@@ -220,7 +224,7 @@ def identity_steps(config: DeployConfig, facts: Facts) -> list[Step]:
             verb="create",
             resource=f"workload identity pool {names.pool}",
             tag=f"{names.tag} in description",
-            call=_gcloud(
+            call=gcloud_command(
                 "iam",
                 "workload-identity-pools",
                 "create",
@@ -232,7 +236,7 @@ def identity_steps(config: DeployConfig, facts: Facts) -> list[Step]:
                 project,
             ),
             note="a deleted pool is kept 30 days under its name; deploy restores it",
-            check=_gcloud(
+            check=gcloud_command(
                 "iam",
                 "workload-identity-pools",
                 "describe",
@@ -242,7 +246,7 @@ def identity_steps(config: DeployConfig, facts: Facts) -> list[Step]:
                 project,
             ),
             if_deleted=(
-                _gcloud(
+                gcloud_command(
                     "iam",
                     "workload-identity-pools",
                     "undelete",
@@ -256,7 +260,7 @@ def identity_steps(config: DeployConfig, facts: Facts) -> list[Step]:
             verb="create",
             resource=f"WIF provider {names.provider} (AWS account {account_id})",
             tag=f"{names.tag} in description",
-            call=_gcloud(
+            call=gcloud_command(
                 "iam",
                 "workload-identity-pools",
                 "providers",
@@ -268,7 +272,7 @@ def identity_steps(config: DeployConfig, facts: Facts) -> list[Step]:
             ),
             check=provider_check,
             if_deleted=(
-                _gcloud(
+                gcloud_command(
                     "iam",
                     "workload-identity-pools",
                     "providers",
@@ -279,7 +283,7 @@ def identity_steps(config: DeployConfig, facts: Facts) -> list[Step]:
                 ),
             ),
             if_exists=(
-                _gcloud(
+                gcloud_command(
                     "iam",
                     "workload-identity-pools",
                     "providers",
@@ -294,7 +298,7 @@ def identity_steps(config: DeployConfig, facts: Facts) -> list[Step]:
         GcloudStep(
             verb="grant",
             resource=f"ingest role may publish to {names.topic} ({PUBLISHER_ROLE})",
-            call=_gcloud(
+            call=gcloud_command(
                 "pubsub",
                 "topics",
                 "add-iam-policy-binding",
@@ -307,7 +311,7 @@ def identity_steps(config: DeployConfig, facts: Facts) -> list[Step]:
         GcloudStep(
             verb="write",
             resource="WIF credential config for the Lambda (not a secret)",
-            call=_gcloud(
+            call=gcloud_command(
                 "iam",
                 "workload-identity-pools",
                 "create-cred-config",
@@ -335,7 +339,7 @@ def function_steps(config: DeployConfig, facts: Facts, source: LocalPath) -> lis
             resource=f"Cloud Function {names.processor_function} (2nd gen, Pub/Sub "
             "trigger)",
             tag=names.tag,
-            call=_gcloud(
+            call=gcloud_command(
                 "functions",
                 "deploy",
                 names.processor_function,
@@ -364,7 +368,7 @@ def function_steps(config: DeployConfig, facts: Facts, source: LocalPath) -> lis
         GcloudStep(
             verb="grant",
             resource=f"the trigger's identity may invoke {names.processor_function}",
-            call=_gcloud(
+            call=gcloud_command(
                 "functions",
                 "add-invoker-policy-binding",
                 names.processor_function,
@@ -374,140 +378,3 @@ def function_steps(config: DeployConfig, facts: Facts, source: LocalPath) -> lis
             ),
         ),
     ]
-
-
-# Teardown
-
-
-@dataclass(frozen=True)
-class _Kind:
-    """One kind of resource teardown lists by label, then deletes by name."""
-
-    fact: str
-    what: str
-    plural: str
-    list_words: tuple[str, ...]
-    scope: tuple[str, ...]
-    delete_words: tuple[str, ...]
-    field: str = "name"
-
-
-def _kinds(config: DeployConfig) -> list[_Kind]:
-    region = config.gcp_region
-    return [
-        _Kind(
-            "functions",
-            "Cloud Function",
-            "Cloud Functions",
-            ("functions", "list", f"--regions={region}"),
-            ("--gen2", f"--region={region}"),
-            ("functions", "delete"),
-        ),
-        _Kind(
-            "topics",
-            "Pub/Sub topic",
-            "Pub/Sub topics",
-            ("pubsub", "topics", "list"),
-            (),
-            ("pubsub", "topics", "delete"),
-        ),
-        _Kind(
-            "repositories",
-            "Artifact Registry repository",
-            "Artifact Registry repositories",
-            ("artifacts", "repositories", "list", f"--location={region}"),
-            (f"--location={region}",),
-            ("artifacts", "repositories", "delete"),
-        ),
-        _Kind(
-            "pools",
-            "workload identity pool",
-            "workload identity pools",
-            ("iam", "workload-identity-pools", "list", "--location=global"),
-            ("--location=global",),
-            ("iam", "workload-identity-pools", "delete"),
-        ),
-        _Kind(
-            "service-accounts",
-            "service account",
-            "service accounts",
-            ("iam", "service-accounts", "list"),
-            (),
-            ("iam", "service-accounts", "delete"),
-            field="email",
-        ),
-    ]
-
-
-def _expected(names: Names) -> dict[str, str]:
-    return {
-        "functions": names.processor_function,
-        "topics": names.topic,
-        "repositories": names.repository,
-        "pools": names.pool,
-        "service-accounts": names.processor_account,
-    }
-
-
-def find_steps(config: DeployConfig) -> list[Step]:
-    """List each kind of resource by the course's label or description marker."""
-    names = config.names
-    project = f"--project={names.project}"
-    steps: list[Step] = []
-    for kind in _kinds(config):
-        labelled = kind.fact in (
-            "functions",
-            "topics",
-            "repositories",
-        )
-        selector = (
-            f"--filter=labels.{TAG_KEY}={names.tag_value}"
-            if labelled
-            else f"--filter=description~'^{names.description_marker}'"
-        )
-        steps.append(
-            GcloudStep(
-                verb="find",
-                resource=f"{kind.plural} with {names.tag}"
-                + ("" if labelled else " in description"),
-                call=_gcloud(
-                    *kind.list_words, selector, f"--format=value({kind.field})", project
-                ),
-                produces=kind.fact,
-                lines=True,
-            )
-        )
-    return steps
-
-
-def delete_steps(config: DeployConfig, facts: Facts) -> list[Step]:
-    """Delete what was found, if deploy names it so; the function goes first."""
-    names = config.names
-    expected = _expected(names)
-    project = f"--project={names.project}"
-    steps: list[Step] = []
-    for kind in _kinds(config):
-        found = facts.get(kind.fact, [expected[kind.fact]])
-        for name in found:
-            short = name.rsplit("/", 1)[-1]
-            if short != expected[kind.fact]:
-                continue
-            steps.append(
-                GcloudStep(
-                    verb="delete",
-                    resource=f"{kind.what} {short.split('@')[0]}",
-                    call=_gcloud(
-                        *kind.delete_words, short, *kind.scope, project, "--quiet"
-                    ),
-                    gone_ok=True,
-                    note=_DELETE_NOTES.get(kind.fact, ""),
-                )
-            )
-    return steps
-
-
-_DELETE_NOTES: Final = {
-    "functions": "its Eventarc trigger and trigger subscription go with it",
-    "topics": "its IAM bindings go with it",
-    "pools": "its providers go with it; Google keeps the id 30 days",
-}

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
-from lab_support.deploy import aws, gcp
+from lab_support.deploy import aws, aws_storage, aws_teardown, gcp, gcp_teardown
 from lab_support.deploy.config import DeployConfig, DeployError
 from lab_support.deploy.names import CREDENTIAL_FILE
 from lab_support.deploy.plan import Facts, LocalAction, LocalPath, Step
@@ -124,8 +124,8 @@ def deploy_phases(
                 )
             ]
         )
-        phases.append(lambda facts: aws.bucket_steps(config))
-        phases.append(lambda facts: aws.ingest_config_steps(config, facts))
+        phases.append(lambda facts: aws_storage.bucket_steps(config))
+        phases.append(lambda facts: aws_storage.ingest_config_steps(config, facts))
         phases.append(lambda facts: aws.role_steps(config, facts))
         phases.append(lambda facts: aws.function_steps(config, facts, public_url))
     if "gcp" in clouds:
@@ -161,8 +161,8 @@ def teardown_phases(config: DeployConfig, clouds: set[str]) -> list[Phase]:
     phases: list[Phase] = []
     if "gcp" in clouds:
         credential = config.local(config.credential_config)
-        phases.append(lambda facts: gcp.find_steps(config))
-        phases.append(lambda facts: gcp.delete_steps(config, facts))
+        phases.append(lambda facts: gcp_teardown.find_steps(config))
+        phases.append(lambda facts: gcp_teardown.delete_steps(config, facts))
         phases.append(
             lambda facts: [
                 _local(
@@ -175,9 +175,9 @@ def teardown_phases(config: DeployConfig, clouds: set[str]) -> list[Phase]:
         )
     if "aws" in clouds:
         bundle = config.local(config.lambda_bundle)
-        phases.append(lambda facts: aws.find_steps(config))
-        phases.append(lambda facts: aws.role_tag_steps(config, facts))
-        phases.append(lambda facts: aws.delete_steps(config, facts))
+        phases.append(lambda facts: aws_teardown.find_steps(config))
+        phases.append(lambda facts: aws_teardown.role_tag_steps(config, facts))
+        phases.append(lambda facts: aws_teardown.delete_steps(config, facts))
         phases.append(
             lambda facts: [
                 _local(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from lab_support.deploy import gcp
+from lab_support.deploy import gcp, gcp_teardown
 from lab_support.deploy.config import load
 from lab_support.deploy.plan import Facts, LocalPath
 
@@ -265,7 +265,7 @@ def test_teardown_lists_by_label_and_deletes_only_the_names_deploy_makes(config,
     )
     facts.set("service-accounts", [SA])
 
-    deletes = [step.call.args() for step in gcp.delete_steps(config, facts)]
+    deletes = [step.call.args() for step in gcp_teardown.delete_steps(config, facts)]
 
     assert deletes == [
         [
@@ -288,7 +288,7 @@ def test_teardown_lists_by_label_and_deletes_only_the_names_deploy_makes(config,
 
 
 def test_teardown_finds_labelled_resources_and_marked_ones(config):
-    finds = [step.call.args() for step in gcp.find_steps(config)]
+    finds = [step.call.args() for step in gcp_teardown.find_steps(config)]
 
     assert finds == [
         [
