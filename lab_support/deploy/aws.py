@@ -1,8 +1,7 @@
-"""The AWS half of deploy and teardown: the boto3 calls, in order, as plan steps.
+"""The AWS half of deploy: roles, the ingest Lambda and its URL, as boto3 steps.
 
-Deploy makes one least-privilege role per function, the ingest Lambda and its
-Function URL here; the bucket, log group and parameter are in `aws_storage`,
-and `aws_teardown` removes it all again.
+The bucket, log group and config parameter are in `aws_storage`; `aws_teardown`
+removes it all again.
 """
 
 from __future__ import annotations
@@ -34,16 +33,24 @@ class AwsStep(Step):
 
     call: ApiCall
     cloud: str = "aws"
+    # Error codes that mean "already there", and the calls that update it then.
     exists: tuple[str, ...] = ()
     if_exists: tuple[ApiCall, ...] = ()
+    # Error codes that mean "nothing to remove" (a delete run twice).
     gone: tuple[str, ...] = ()
+    # Error codes a learner must act on, with what to do.
     fail: Mapping[str, str] = field(default_factory=dict)
+    # (error code, message part) that means "try again shortly".
     retry_on: tuple[str, str] = ("", "")
+    # Lambda waiters to run after the call, and after each update call.
     wait: str = ""
     wait_updates: str = ""
+    # JMESPath into the answer (all pages when `paginate`) for `produces`.
     pick: str = ""
     paginate: bool = False
+    # A multi-call operation the runner knows by name (emptying a bucket).
     composite: str = ""
+    # Skipped where the endpoint is plain HTTP, which the step would lock out.
     needs_tls: bool = False
 
     def render(self, number: int) -> str:

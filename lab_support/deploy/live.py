@@ -262,11 +262,7 @@ class Live:
     def _gcloud_ok(self, command_args: Sequence[str]) -> subprocess.CompletedProcess:
         result = self.gcloud(command_args)
         if result.returncode != 0:
-            raise DeployError(
-                f"`{' '.join(command_args[:4])} ...` failed: "
-                f"{_last_lines(result.stderr)}; fix the cause and run this again "
-                "(finished steps are kept)"
-            )
+            raise _failed(result)
         return result
 
     def _gcp(self, step: GcloudStep, facts: Facts) -> str:
@@ -274,7 +270,7 @@ class Live:
             found = self.gcloud(step.check.args())
             if found.returncode == 0:
                 restored = found.stdout.strip() == "DELETED"
-                for command in (*step.if_deleted,) if restored else ():
+                for command in step.if_deleted if restored else ():
                     self._gcloud_ok(command.args())
                 for command in step.if_exists:
                     self._gcloud_ok(command.args())
@@ -291,14 +287,21 @@ class Live:
         if result.returncode != 0:
             if step.gone_ok and _is_not_found(result.stderr):
                 return "nothing to remove"
-            self._gcloud_ok(step.call.args())
+            raise _failed(result)
 
         outcome = {"delete": "removed", "find": "found"}.get(step.verb, "done")
         if step.produces:
-            lines = [line.strip() for line in result.stdout.splitlines()]
-            value: Any = [line for line in lines if line] if step.lines else lines[0]
+            lines = [
+                line.strip() for line in result.stdout.splitlines() if line.strip()
+            ]
+            if not lines and not step.lines:
+                raise DeployError(
+                    f"`{' '.join(step.call.args()[:4])} ...` printed no "
+                    f"{step.produces}: check the project and your access to it"
+                )
+            value: Any = lines if step.lines else lines[0]
             facts.set(step.produces, value)
-            outcome = f"{outcome}: {value}"
+            outcome = f"{outcome}: {', '.join(lines) if step.lines else value}"
         if step.verb == "delete":
             self.removed.append(step.resource)
         return outcome
@@ -316,6 +319,14 @@ class Live:
             self.removed.append(step.resource)
             return "removed"
         return f"done: {getattr(value, 'shown', value)}"
+
+
+def _failed(result: subprocess.CompletedProcess) -> DeployError:
+    words = " ".join(str(arg) for arg in result.args[:4])
+    return DeployError(
+        f"`{words} ...` failed: {_last_lines(result.stderr)}; fix the cause and run "
+        "this again (finished steps are kept)"
+    )
 
 
 def _is_not_found(stderr: str) -> bool:

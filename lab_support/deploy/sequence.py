@@ -106,6 +106,11 @@ def deploy_phases(
     """Google's identity first (AWS trusts it), then AWS, then the function."""
     bundle = config.local(config.lambda_bundle)
     credential = config.local(config.credential_config)
+    zip_source = (
+        f"{config.local(lambda_zip).shown} (--lambda-zip)"
+        if lambda_zip
+        else "the ingest zip (lab_support.package.build_lambda_zip, platform='lambda')"
+    )
     phases: list[Phase] = [lambda facts: [aws.lookup_account()]]
     if "gcp" in clouds:
         phases.append(lambda facts: [gcp.lookup_project_number(config)])
@@ -118,8 +123,7 @@ def deploy_phases(
                 _local(
                     "build",
                     f"Lambda bundle {bundle.shown}",
-                    f"the ingest zip (lab_support.package.build_lambda_zip, "
-                    f"platform='lambda') plus {credential.shown} as {CREDENTIAL_FILE}",
+                    f"{zip_source} plus {credential.shown} as {CREDENTIAL_FILE}",
                     lambda: build_bundle(config, lambda_zip),
                 )
             ]

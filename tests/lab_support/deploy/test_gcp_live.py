@@ -139,6 +139,7 @@ def test_a_failing_command_stops_the_run_with_gclouds_reason(gcp_course):
     with pytest.raises(DeployError, match="Billing account for project"):
         _deploy_gcp(gcp_course, gcloud)
 
+    assert len(gcloud.ran("gcloud services enable")) == 1
     assert gcloud.ran("gcloud pubsub") == []
 
 
