@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -69,16 +70,13 @@ def _package(args: argparse.Namespace) -> int:
     return package.main(["--platform", args.platform])
 
 
-def _deploy(args: argparse.Namespace) -> int:
-    from lab_support import deploy
-
-    return deploy.main(["deploy", *args.rest])
-
-
-def _teardown(args: argparse.Namespace) -> int:
-    from lab_support import deploy
-
-    return deploy.main(["teardown", *args.rest])
+# Commands whose own `main(argv)` parses the rest of the command line.
+DELEGATED = {
+    "deploy": ("lab_support.deploy", ["deploy"], "deploy to AWS and Google Cloud"),
+    "teardown": ("lab_support.deploy", ["teardown"], "remove what deploy made"),
+    "chaos": ("lab_support.chaos", [], "uploads under injected faults; count losses"),
+    "bench": ("lab_support.bench", [], "measure latency, throughput, bytes, memory"),
+}
 
 
 def _lab(args: argparse.Namespace) -> int:
@@ -113,22 +111,22 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--json", action="store_true", help="end with one JSON line")
     package = command("package", _package, "build the deployable bundles")
     package.add_argument("--platform", choices=["local", "lambda"], default="local")
-    for name, run, text in (
-        ("deploy", _deploy, "deploy the pipeline to AWS and Google Cloud"),
-        ("teardown", _teardown, "remove everything deploy made"),
-    ):
-        sub = command(name, run, text)
-        sub.add_argument("rest", nargs=argparse.REMAINDER)
+    for name, (_, _, text) in DELEGATED.items():
+        commands.add_parser(name, help=f"{text} (see `{name} --help`)", add_help=False)
     command("lab", _lab, "start the local cloud and JupyterLab; stop both on exit")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command and return its exit status."""
-    args = _parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
     from lab_support.errors import CourseError
 
     try:
+        if argv and argv[0] in DELEGATED:
+            module, leading, _ = DELEGATED[argv[0]]
+            return importlib.import_module(module).main([*leading, *argv[1:]])
+        args = _parser().parse_args(argv)
         return args.run(args)
     except CourseError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -51,6 +51,14 @@ class DemoResult:
         )
 
 
+def _check_file(path: Path) -> None:
+    if not path.is_file():
+        raise CourseError(
+            f"{path} is not a file: give the path of an image, for example "
+            f"{config.DEFAULT_IMAGE.relative_to(config.PROJECT_ROOT)}"
+        )
+
+
 def fetch_result(function_url: str, receipt: client.Receipt) -> tuple[dict, bytes]:
     """Wait for the result, then download it through its presigned URL."""
     answer = client.wait_for_result(function_url, receipt)
@@ -70,8 +78,7 @@ def fetch_result(function_url: str, receipt: client.Receipt) -> tuple[dict, byte
 
 def send(local: cloud.LocalCloud, path: Path) -> DemoResult:
     """Upload `path`, wait for its result, save it under the output folder."""
-    if not path.is_file():
-        raise CourseError(f"{path} is not a file: give the path of an image")
+    _check_file(path)
     function_url = local.endpoints.function_url
 
     started = time.perf_counter()
@@ -91,5 +98,6 @@ def send(local: cloud.LocalCloud, path: Path) -> DemoResult:
 
 def run(path: Path) -> DemoResult:
     """Start (or reuse) the local cloud, send one image, stop what was started."""
+    _check_file(path)
     with cloud.start() as local:
         return send(local, path)
