@@ -131,8 +131,12 @@ class ApiCall:
         lines = [f"{self.service}.{self.operation}("]
         for key, value in self.params.items():
             lead = f"    {key}="
-            text = pprint.pformat(value, width=_WIDTH - len(lead), sort_dicts=False)
-            lines.append(lead + text.replace("\n", "\n" + " " * len(lead)) + ",")
+            if isinstance(value, Mapping | list):
+                text = pprint.pformat(value, width=_WIDTH - len(lead), sort_dicts=False)
+                text = text.replace("\n", "\n" + " " * len(lead))
+            else:
+                text = repr(value)
+            lines.append(f"{lead}{text},")
         lines.append(")")
         return "\n".join(lines)
 

@@ -227,3 +227,19 @@ def test_dry_run_of_one_cloud_shows_only_what_that_cloud_needs(demo, offline):
     assert [line for line in gcp_only if line[4:9] == "aws  "] == [
         " 1. aws   look up   AWS account id  -> <aws-account-id>"
     ]
+
+
+def test_dry_run_shows_each_policy_as_indented_json(demo, offline):
+    deploy, _ = _dry_runs(demo)
+
+    assert (
+        "        AssumeRolePolicyDocument=json.dumps({\n"
+        '          "Version": "2012-10-17",\n'
+        '          "Statement": [\n'
+        "            {\n"
+        '              "Sid": "ProcessorServiceAccountOnly",\n'
+    ) in deploy
+    assert (
+        "        Code={'ZipFile': <contents of "
+        "$LAB_BUILD_DIR/cec-demo-ingest-deploy.zip>},\n"
+    ) in deploy
