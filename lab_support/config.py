@@ -8,16 +8,34 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Final
+
+from lab_support.errors import CourseError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SAMPLE_IMAGES = DATA_DIR / "sample_images"
 DEFAULT_IMAGE = SAMPLE_IMAGES / "grace_hopper.jpg"
 FUNCTIONS_DIR = PROJECT_ROOT / "functions"
+# How the local Eventarc trigger gets messages: the relay pulls the trigger
+# subscription (a few ms), or the emulator pushes to it (its push loop polls,
+# about 65 ms). Both keep the emulator's redelivery and dead-letter policy.
+DELIVERY_MODES: Final = ("pull", "push")
 
 
 def _env(name: str, default: str) -> str:
     return os.environ.get(name) or default
+
+
+def _delivery() -> str:
+    mode = _env("LAB_DELIVERY", DELIVERY_MODES[0]).strip().lower()
+    if mode not in DELIVERY_MODES:
+        raise CourseError(
+            f"LAB_DELIVERY={mode!r} is not a delivery mode: set it to pull (the "
+            "relay pulls, fastest) or push (the emulator pushes to the relay), or "
+            "unset it"
+        )
+    return mode
 
 
 @dataclass(frozen=True)
@@ -43,6 +61,7 @@ class Settings:
     start_timeout: float = field(
         default_factory=lambda: float(_env("LAB_START_TIMEOUT", "60"))
     )
+    delivery: str = field(default_factory=_delivery)
 
     @property
     def bucket(self) -> str:
@@ -67,6 +86,10 @@ class Settings:
     @property
     def topic_path(self) -> str:
         return f"projects/{self.gcp_project}/topics/{self.topic}"
+
+    @property
+    def trigger_subscription_path(self) -> str:
+        return f"projects/{self.gcp_project}/subscriptions/{self.trigger_subscription}"
 
     @property
     def ingest_function_name(self) -> str:

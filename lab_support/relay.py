@@ -5,9 +5,12 @@ it does not ack. Eventarc instead POSTs the function a binary-mode CloudEvent of
 type google.cloud.pubsub.topic.v1.messagePublished whose data is
 MessagePublishedData. The relay does that translation and hands the function's
 verdict back to the emulator, so the emulator's own retry and dead-letter
-machinery applies as it does in the cloud.
+machinery applies as it does in the cloud. With --pull the relay instead pulls
+the subscription itself and feeds each message to this same endpoint
+(lab_support.relay_pull), which is faster than the emulator's push loop.
 
 Run: python -m lab_support.relay --port P --target URL --project P --topic T
+     [--pull projects/P/subscriptions/S --emulator 127.0.0.1:PORT]
 """
 
 from __future__ import annotations
@@ -205,7 +208,11 @@ class RelayHandler(BaseHTTPRequestHandler):
             message_id = message.get("messageId") or message.get("message_id")
             if not message_id:
                 raise ValueError("the push message has no messageId")
-            attempt = self.server.attempts.next(str(message_id))
+            # Real Pub/Sub sends deliveryAttempt when the subscription has a
+            # dead-letter policy; the emulator's push does not, its pull does.
+            attempt = int(push.get("deliveryAttempt") or 0) or (
+                self.server.attempts.next(str(message_id))
+            )
             headers, body = to_eventarc(
                 push, self.server.project, self.server.topic, attempt
             )
@@ -264,16 +271,32 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--target", required=True, help="the function's URL")
     parser.add_argument("--project", required=True)
     parser.add_argument("--topic", required=True, help="the topic's short name")
+    parser.add_argument(
+        "--pull", metavar="SUBSCRIPTION", help="pull this subscription, not pushes"
+    )
+    parser.add_argument("--emulator", metavar="HOST:PORT", help="where to pull from")
     args = parser.parse_args(argv)
+    if args.pull and not args.emulator:
+        parser.error("--pull needs --emulator HOST:PORT, the Pub/Sub emulator")
 
     logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(message)s")
     server = RelayServer(args.port, args.target, args.project, args.topic)
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     log.info("relay on http://127.0.0.1:%d/ delivering to %s", args.port, args.target)
+    consumer = None
+    if args.pull:
+        # Imported here: push mode should not pay for loading grpc.
+        from lab_support import relay_pull
+
+        own_url = f"http://127.0.0.1:{server.server_address[1]}/"
+        consumer = relay_pull.start(args.emulator, args.pull, own_url)
+        log.info("pulling %s from the emulator at %s", args.pull, args.emulator)
     try:
         with contextlib.suppress(KeyboardInterrupt):
             server.serve_forever()
     finally:
+        if consumer is not None:
+            consumer.stop()
         server.server_close()
 
 

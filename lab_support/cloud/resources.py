@@ -60,8 +60,15 @@ def create_bucket(endpoint: str, settings: Settings) -> str:
 def create_pubsub(
     emulator_host: str, settings: Settings, push_endpoint: str
 ) -> dict[str, str]:
-    """Create topic, dead-letter topic and both subscriptions; return their paths."""
+    """Create topic, dead-letter topic and both subscriptions; return their paths.
+
+    The trigger subscription pushes to push_endpoint when settings.delivery is
+    push; when it is pull, it has no push config and the relay pulls it.
+    """
     project = settings.gcp_project
+    push_config = (
+        {"push_endpoint": push_endpoint} if settings.delivery == "push" else {}
+    )
     publisher, subscriber = pubsub_clients(emulator_host)
     topic = publisher.topic_path(project, settings.topic)
     dead_letter_topic = publisher.topic_path(project, settings.dead_letter_topic)
@@ -81,7 +88,7 @@ def create_pubsub(
             request={
                 "name": trigger,
                 "topic": topic,
-                "push_config": {"push_endpoint": push_endpoint},
+                "push_config": push_config,
                 "ack_deadline_seconds": ACK_DEADLINE_SECONDS,
                 "dead_letter_policy": {
                     "dead_letter_topic": dead_letter_topic,
@@ -90,9 +97,8 @@ def create_pubsub(
             },
         )
         if not created:
-            subscriber.modify_push_config(
-                subscription=trigger, push_config={"push_endpoint": push_endpoint}
-            )
+            # An empty push config turns a push subscription into a pull one.
+            subscriber.modify_push_config(subscription=trigger, push_config=push_config)
     finally:
         publisher.transport.close()
         subscriber.close()
@@ -102,6 +108,7 @@ def create_pubsub(
         "dead_letter_topic": dead_letter_topic,
         "trigger_subscription": trigger,
         "dead_letter_subscription": dead_letters,
+        "delivery": settings.delivery,
     }
 
 

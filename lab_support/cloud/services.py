@@ -115,6 +115,9 @@ def build(
         command = [sys.executable, "-m", "lab_support.relay", "--port", str(port)]
         command += ["--target", urls.processor_url, "--project", settings.gcp_project]
         command += ["--topic", settings.topic]
+        if settings.delivery == "pull":
+            command += ["--pull", settings.trigger_subscription_path]
+            command += ["--emulator", urls.pubsub_emulator_host]
         return Spec(
             name,
             command,
@@ -122,6 +125,7 @@ def build(
             port,
             urls.relay_url,
             lambda log: procs.http_answers(port, "/healthz", want=200),
+            extra={"delivery": settings.delivery},
         )
     if name == "lambda":
         command = [*lambda_host, "--code", str(bundles["ingest"])]
