@@ -17,6 +17,7 @@ from cloudevents.conversion import to_json
 from cloudevents.exceptions import GenericException
 from cloudevents.http import CloudEvent, from_json
 
+from imagepipe import sdk
 from imagepipe.events import (
     EventError,
     canonical_string,
@@ -115,24 +116,17 @@ def to_message(
     return data, attributes
 
 
-def _without_invented_time(event: CloudEvent, had_time: bool) -> CloudEvent:
-    # The SDK's CloudEvent fills in "time" when it is absent; a consumer must
-    # see the event as it was sent, so take the invented value out again.
-    if not had_time:
-        del event["time"]
-    return event
-
-
 def _from_structured(data: bytes) -> CloudEvent:
     try:
         envelope = json.loads(data)
-        event = from_json(data)
+        binary = isinstance(envelope, dict) and "data_base64" in envelope
+        event = from_json(data, sdk.keep_bytes if binary else None)
     except (GenericException, ValueError) as error:
         raise EventError(
             f"structured-mode message data is not a CloudEvent in JSON: {error}"
         ) from error
     validate_attributes(event.get_attributes())
-    return _without_invented_time(event, "time" in envelope)
+    return sdk.without_invented(event, envelope)
 
 
 def _from_binary(data: bytes, attributes: Mapping[str, str]) -> CloudEvent:
@@ -146,8 +140,7 @@ def _from_binary(data: bytes, attributes: Mapping[str, str]) -> CloudEvent:
         event_attributes["datacontenttype"] = content_type
 
     validate_attributes(event_attributes)
-    event = CloudEvent(event_attributes, data)
-    return _without_invented_time(event, "time" in event_attributes)
+    return sdk.event(event_attributes, data)
 
 
 def from_message(
