@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import io
+import re
 from typing import Final
 
 from PIL import Image, UnidentifiedImageError
 
 from imagepipe.settings import MAX_IMAGE_PIXELS
 
-# Pillow warns above this many pixels and refuses twice as many; the pipeline
-# checks its own limit (the same number) from the header before decoding.
+# Pillow warns above this many pixels and refuses twice as many while it reads
+# the header; the pipeline refuses from the same header anything above it, so
+# no image over the limit is ever decoded.
 Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+_BOMB_PIXELS: Final = re.compile(r"\((\d+) pixels\)")
 
 # The formats the pipeline accepts; Pillow tries no other decoder on an upload.
 ACCEPTED_FORMATS: Final = ("JPEG", "PNG", "GIF", "WEBP", "BMP", "TIFF")
@@ -37,6 +40,18 @@ class UndecodableImageError(ImageError):
     """The bytes start like an image but are damaged or too large to decode."""
 
 
+class ImageTooLargeError(UndecodableImageError):
+    """The header announces more pixels than the project's limit: never decoded."""
+
+
+def _too_many_pixels(pixels: int, size: str = "") -> ImageTooLargeError:
+    return ImageTooLargeError(
+        f"the image has {pixels:,} pixels{size}; the limit is "
+        f"{MAX_IMAGE_PIXELS:,} pixels, checked before decoding: scale it down and "
+        "upload it again"
+    )
+
+
 def _damaged(error: Exception) -> UndecodableImageError:
     return UndecodableImageError(
         f"the image is damaged and will not decode ({error}): upload the complete "
@@ -54,17 +69,16 @@ def _open(data: bytes) -> Image.Image:
             "says: send a real image file"
         ) from error
     except Image.DecompressionBombError as error:
-        raise UndecodableImageError(str(error)) from error
+        found = _BOMB_PIXELS.search(str(error))
+        pixels = int(found.group(1)) if found else 2 * MAX_IMAGE_PIXELS + 1
+        raise _too_many_pixels(pixels) from error
     except (OSError, SyntaxError, ValueError) as error:
         raise _damaged(error) from error
 
     pixels = image.width * image.height
     if pixels > MAX_IMAGE_PIXELS:
         image.close()
-        raise UndecodableImageError(
-            f"the image is {image.width} x {image.height} = {pixels:,} pixels; the "
-            f"limit is {MAX_IMAGE_PIXELS:,} pixels: scale it down and retry"
-        )
+        raise _too_many_pixels(pixels, f" ({image.width} x {image.height})")
     return image
 
 

@@ -35,6 +35,9 @@ OPERATIONS: Final = ("grayscale", "caption", "none")
 # Lambda's request payload limit is 6,291,456 bytes after base64; base64 of
 # 4,500,000 bytes is 6,000,000 bytes, which leaves room for the other fields.
 MAX_IMAGE_BYTES: Final = 4_500_000
+# The largest Eventarc delivery the processor reads: the base64 of the largest
+# image plus 256 KiB for the attributes and the MessagePublishedData envelope.
+MAX_DELIVERY_BYTES: Final = 4 * -(-MAX_IMAGE_BYTES // 3) + 256 * 1024
 # Decoding costs memory per pixel (4 bytes for RGBA): 25 MP is about 100 MB.
 MAX_IMAGE_PIXELS: Final = 25_000_000
 FIT_BOX_RANGE: Final = (16, 8192)
