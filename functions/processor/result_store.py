@@ -3,23 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
-import boto3
+import aws_credentials
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
 # boto3 honours AWS_ENDPOINT_URL itself; nothing here names an emulator.
 _client: Any = None
+# Bounded waits: three attempts of at most 3 s to connect and 10 s to read end
+# well inside the trigger's 60 s ack deadline, so a slow S3 is answered 503 and
+# retried instead of being redelivered while this instance still works on it.
+# AWS_MAX_ATTEMPTS still sets the number of attempts (botocore reads it).
+CLIENT_CONFIG: Final = Config(
+    signature_version="s3v4",
+    connect_timeout=3,
+    read_timeout=10,
+    retries={"mode": "standard"},
+)
 
 
 def s3_client(region: str) -> Any:
     """Return this instance's S3 client, creating it on first use."""
     global _client
     if _client is None:
-        _client = boto3.client(
-            "s3", region_name=region, config=Config(signature_version="s3v4")
-        )
+        session = aws_credentials.session(region)
+        _client = session.client("s3", region_name=region, config=CLIENT_CONFIG)
     return _client
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import time
 from pathlib import Path
@@ -17,6 +18,30 @@ TOPIC = f"projects/{PROJECT}/topics/cec-test-uploads"
 SUBSCRIPTION = f"projects/{PROJECT}/subscriptions/cec-test-pull"
 BUCKET = "cec-test-results"
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:cec-ingest"
+
+
+_DELIVERY_IDS = itertools.count(int(time.time() * 1000))
+
+
+def delivery_id() -> str:
+    """A fresh Pub/Sub message id, so each test's deliveries are its own."""
+    return str(next(_DELIVERY_IDS))
+
+
+def log_lines(captured: str) -> list[dict]:
+    """The JSON lines a function logged, from captured stdout."""
+    return [json.loads(line) for line in captured.splitlines() if line.startswith("{")]
+
+
+def stored_json(s3: Any, key: str) -> dict[str, Any]:
+    """Read a JSON object (a failure record) from the test bucket."""
+    return json.loads(s3.get_object(Bucket=BUCKET, Key=key)["Body"].read())
+
+
+def keys_under(s3: Any, prefix: str) -> list[str]:
+    """List the test bucket's keys that start with prefix."""
+    listing = s3.list_objects_v2(Bucket=BUCKET, Prefix=prefix)
+    return [item["Key"] for item in listing.get("Contents", [])]
 
 
 def pull(max_messages: int = 10, timeout: float = 10.0) -> list[Any]:

@@ -8,7 +8,13 @@ import json
 import pytest
 from message_published import parse
 
-from tests.functions.helpers import FIXTURES, eventarc_headers
+from tests.functions.helpers import (
+    FIXTURES,
+    delivery_id,
+    eventarc_headers,
+    log_lines,
+    stored_json,
+)
 
 GOOGLE = FIXTURES / "google-cloudevents-pubsub"
 BODIES = sorted(
@@ -29,10 +35,6 @@ EXPECTED_DATA = {
 @pytest.fixture(scope="module")
 def client(processor_app):
     return processor_app()
-
-
-def _log_lines(captured: str) -> list[dict]:
-    return [json.loads(line) for line in captured.splitlines() if line.startswith("{")]
 
 
 def test_every_google_example_body_is_covered():
@@ -78,42 +80,60 @@ def test_structured_example_carries_the_same_message(client):
 
 
 @pytest.mark.parametrize("name", BODIES)
-def test_google_example_is_refused_as_not_an_upload_event(name, client, capsys):
+def test_google_example_is_decoded_then_recorded_as_a_permanent_failure(
+    name, client, s3, capsys
+):
     # Google's examples carry plain messages, not CloudEvents in the Pub/Sub
-    # binding; the processor must say so, not guess an event.
+    # binding; the processor must say so in a failure record and ack, since
+    # delivering the same message again cannot help.
+    message_id = delivery_id()
     response = client.post(
-        "/", data=(GOOGLE / name).read_bytes(), headers=eventarc_headers()
+        "/", data=(GOOGLE / name).read_bytes(), headers=eventarc_headers(message_id)
     )
 
-    assert response.status_code == 500
-    [line] = _log_lines(capsys.readouterr().out)
+    assert response.status_code == 200
+    [line] = log_lines(capsys.readouterr().out)
     assert line["outcome"] == "failed"
     assert line["message_id"] == "message-id"
-    assert "EventError" in line["error"]
-    assert "specversion, id, source, type" in line["error"]
+    assert line["failure_key"] == f"failed/{message_id}.json"
+    record = stored_json(s3, line["failure_key"])
+    assert record["error"] == "EventError"
+    assert "specversion, id, source, type" in record["reason"]
+    assert record["event_id"] is None
+    assert record["delivery_id"] == message_id
+    assert record["message_id"] == "message-id"
 
 
-def test_structured_eventarc_delivery_reaches_the_function(client, capsys):
+def test_structured_eventarc_delivery_reaches_the_function(client, s3, capsys):
+    document = json.loads((GOOGLE / "example-structured.json").read_text())
+    document["id"] = delivery_id()
+
     response = client.post(
         "/",
-        data=(GOOGLE / "example-structured.json").read_bytes(),
+        data=json.dumps(document),
         headers={"content-type": "application/cloudevents+json"},
     )
 
-    assert response.status_code == 500
-    [line] = _log_lines(capsys.readouterr().out)
+    assert response.status_code == 200
+    [line] = log_lines(capsys.readouterr().out)
     assert line["message_id"] == "message-id"
-    assert "specversion, id, source, type" in line["error"]
+    assert line["outcome"] == "failed"
+    reason = stored_json(s3, f"failed/{document['id']}.json")["reason"]
+    assert "specversion, id, source, type" in reason
 
 
-def test_event_of_another_type_is_refused_with_the_expected_type(client, capsys):
+def test_event_of_another_type_is_recorded_with_the_expected_type(client, s3, capsys):
+    message_id = delivery_id()
     headers = {
-        **eventarc_headers(),
+        **eventarc_headers(message_id),
         "ce-type": "google.cloud.storage.object.v1.finalized",
     }
 
     response = client.post("/", data=b"{}", headers=headers)
 
-    assert response.status_code == 500
-    [line] = _log_lines(capsys.readouterr().out)
-    assert "google.cloud.pubsub.topic.v1.messagePublished" in line["error"]
+    assert response.status_code == 200
+    [line] = log_lines(capsys.readouterr().out)
+    assert line["outcome"] == "failed"
+    record = stored_json(s3, f"failed/{message_id}.json")
+    assert record["delivery_type"] == "google.cloud.storage.object.v1.finalized"
+    assert "google.cloud.pubsub.topic.v1.messagePublished" in record["reason"]

@@ -186,24 +186,28 @@ def test_animated_gif_becomes_its_first_frame(png_app, s3):
 
 
 @pytest.mark.parametrize(
-    ("name", "error"),
+    ("name", "error", "reason"),
     [
-        ("truncated.jpg", "UndecodableImageError"),
-        ("not_an_image.jpg", "NotAnImageError"),
+        ("truncated.jpg", "UndecodableImageError", "damaged and will not decode"),
+        ("not_an_image.jpg", "NotAnImageError", "does not recognise the bytes"),
     ],
 )
-def test_undecodable_upload_fails_clearly_and_stores_nothing(
-    name, error, default_app, s3, capsys
+def test_undecodable_upload_is_recorded_once_and_acked_not_retried(
+    name, error, reason, default_app, s3, capsys
 ):
     response, event_id = _deliver(default_app, TRICKY / name)
 
-    assert response.status_code == 500
+    assert response.status_code == 200
     listing = s3.list_objects_v2(Bucket=BUCKET, Prefix=f"processed/{event_id}")
     assert listing["KeyCount"] == 0
     [line] = _log_lines(capsys.readouterr().out)
     assert line["outcome"] == "failed"
     assert line["event_id"] == event_id
     assert error in line["error"]
+    record = json.loads(_stored(s3, f"failed/{event_id}.json")["Body"].read())
+    assert record["error"] == error
+    assert reason in record["reason"]
+    assert record["event_subject"] == name
 
 
 def test_processed_event_logs_one_line_with_timings(default_app, capsys):
