@@ -19,7 +19,7 @@ from imagepipe import settings as settings_module
 from imagepipe.eventlog import event_logger, log_event
 from imagepipe.events import IMAGE_UPLOADED, build_upload_event
 from imagepipe.keys import result_key, subject_from_filename
-from imagepipe.pubsub import to_message
+from imagepipe.pubsub import PubSubLimitError, to_message
 from pubsub_publisher import PublishError, TopicMissingError, publish
 from result_lookup import status
 from upload_body import read_upload
@@ -65,21 +65,27 @@ def _request_id(context: Any) -> str | None:
     return getattr(context, "aws_request_id", None)
 
 
+def _log_rejected(
+    error: HttpError, context: Any, started: float, event_id: str | None = None
+) -> None:
+    log_event(
+        LOG,
+        event_id=event_id,
+        type=IMAGE_UPLOADED,
+        outcome="rejected",
+        status=error.status,
+        error=error.error,
+        request_id=_request_id(context),
+        duration_ms=_ms_since(started),
+    )
+
+
 def _upload(event: Mapping[str, Any], context: Any, started: float) -> dict[str, Any]:
     try:
         upload = read_upload(event)
         facts = identify(upload.data)
     except HttpError as error:
-        log_event(
-            LOG,
-            event_id=None,
-            type=IMAGE_UPLOADED,
-            outcome="rejected",
-            status=error.status,
-            error=error.error,
-            request_id=_request_id(context),
-            duration_ms=_ms_since(started),
-        )
+        _log_rejected(error, context, started)
         raise
 
     subject = subject_from_filename(upload.filename, default_extension=facts.extension)
@@ -90,7 +96,12 @@ def _upload(event: Mapping[str, Any], context: Any, started: float) -> dict[str,
         datacontenttype=facts.mime,
     )
     event_id = cloud_event["id"]
-    data, attributes = to_message(cloud_event, "binary")
+    try:
+        data, attributes = to_message(cloud_event, "binary")
+    except PubSubLimitError as limit:
+        error = HttpError(413, "message_too_large", str(limit))
+        _log_rejected(error, context, started, event_id)
+        raise error from limit
 
     publish_started = time.perf_counter()
     try:

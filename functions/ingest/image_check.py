@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from http_response import HttpError
 from imagepipe.images import (
     EXTENSIONS,
+    ImageTooLargeError,
     NotAnImageError,
     UndecodableImageError,
     decode,
@@ -39,5 +40,7 @@ def identify(data: bytes) -> ImageFacts:
             return ImageFacts(image.format, mime_type(image), image.width, image.height)
     except NotAnImageError as error:
         raise HttpError(415, "unsupported_media_type", str(error)) from error
+    except ImageTooLargeError as error:
+        raise HttpError(413, "image_too_large", str(error)) from error
     except UndecodableImageError as error:
         raise HttpError(422, "unprocessable_image", str(error)) from error

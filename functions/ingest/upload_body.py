@@ -137,6 +137,17 @@ def read_upload(event: Mapping[str, Any]) -> Upload:
             "multipart/form-data with a file field",
         )
 
+    if event.get("isBase64Encoded") is not True and event.get("body"):
+        # A Function URL passes every image and multipart body base64-encoded;
+        # one that arrives as text has been decoded as text on the way, and
+        # its bytes cannot be trusted to be the file's.
+        raise HttpError(
+            400,
+            "bad_request",
+            f"the {media_type} body arrived as text (isBase64Encoded is not true), "
+            "so its bytes may have been changed on the way: send the file unchanged "
+            "through the Function URL, which passes it base64-encoded",
+        )
     body = body_bytes(event)
     if media_type == "multipart/form-data":
         if len(body) > MAX_IMAGE_BYTES + MULTIPART_OVERHEAD:
