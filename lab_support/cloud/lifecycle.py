@@ -67,6 +67,8 @@ def start_fresh(
 def restart(cloud: CloudState, names: Iterable[str], settings: Settings) -> None:
     """Start the named services again on their recorded ports, then check resources."""
     dead = [name for name in services.ORDER if name in set(names)]
+    # A state file written before the metadata stand-in existed has no port for it.
+    cloud.ports.setdefault("metadata", procs.free_port())
     recorded = [cloud.services[name] for name in dead if name in cloud.services]
     leftovers = [svc for svc in recorded if svc.pid is not None and not svc.external]
     procs.stop_all([(svc.pid, svc.create_time) for svc in leftovers])
@@ -153,10 +155,11 @@ def _wait_all(launched: Sequence[_Launched], settings: Settings) -> None:
 def _create_resources(cloud: CloudState, settings: Settings) -> dict[str, str]:
     """Create bucket, topics and subscriptions, pushing to the relay's URL."""
     # Imported here: boto3 and grpc take longer to load than `status` takes to run.
-    from lab_support.cloud import resources
+    from lab_support.cloud import identity, resources
 
     try:
         bucket = resources.create_bucket(cloud.endpoints.s3_endpoint, settings)
+        role = identity.create_processor_role(cloud.endpoints.s3_endpoint, settings)
         names = resources.create_pubsub(
             cloud.endpoints.pubsub_emulator_host, settings, cloud.endpoints.relay_url
         )
@@ -166,7 +169,7 @@ def _create_resources(cloud: CloudState, settings: Settings) -> dict[str, str]:
             "`python -m lab_support logs s3` and `... logs pubsub`, then run "
             "`python -m lab_support down` and `up` again"
         ) from err
-    return {"bucket": bucket, **names}
+    return {"bucket": bucket, "processor_role": role, **names}
 
 
 def _external_emulator(notes: list[str]) -> str | None:

@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
-from lab_support.cloud import emulator, procs
+from lab_support import metadata_server
+from lab_support.cloud import emulator, identity, procs
 from lab_support.cloud.state import Endpoints
 from lab_support.config import PROJECT_ROOT, Settings
 
 # Start order; `down` stops in the reverse order.
-ORDER: Final = ("s3", "pubsub", "processor", "relay", "lambda")
+ORDER: Final = ("s3", "pubsub", "metadata", "processor", "relay", "lambda")
 LAMBDA_HOST: Final = (sys.executable, "-m", "lab_support.lambda_host")
 PROCESSOR_TARGET: Final = "process"
 INGEST_HANDLER: Final = "handler.handler"
@@ -46,7 +47,7 @@ class Spec:
 
 def choose_ports(external_pubsub: str | None) -> dict[str, int]:
     """Pick a free 127.0.0.1 port for every listening socket of the local cloud."""
-    names = ("s3", "processor", "relay", "lambda", "lambda_runtime")
+    names = ("s3", "metadata", "processor", "relay", "lambda", "lambda_runtime")
     ports = {name: procs.free_port() for name in names}
     if external_pubsub:
         ports["pubsub"] = int(external_pubsub.rpartition(":")[2])
@@ -80,7 +81,7 @@ def build(
         return Spec(
             name,
             [sys.executable, "-m", "lab_support.cloud.s3_server", "--port", str(port)],
-            _env(PYTHONPATH=str(PROJECT_ROOT)),
+            _env(PYTHONPATH=str(PROJECT_ROOT), MOTO_ACCOUNT_ID=identity.LOCAL_ACCOUNT),
             port,
             urls.s3_endpoint,
             lambda log: procs.http_answers(port),
@@ -96,6 +97,21 @@ def build(
                 procs.log_contains(log, emulator.READY_LINE) and procs.port_open(port)
             ),
         )
+    if name == "metadata":
+        command = [sys.executable, "-m", "lab_support.metadata_server"]
+        command += ["--port", str(port), "--unique-id", identity.SERVICE_ACCOUNT_ID]
+        command += ["--email", identity.service_account(settings)]
+        return Spec(
+            name,
+            command,
+            _env(PYTHONPATH=str(PROJECT_ROOT)),
+            port,
+            f"http://127.0.0.1:{port}/",
+            lambda log: (
+                procs.log_contains(log, metadata_server.READY_LINE)
+                and procs.port_open(port)
+            ),
+        )
     if name == "processor":
         source = Path(bundles["processor"])
         command = [sys.executable, "-m", "functions_framework"]
@@ -105,7 +121,7 @@ def build(
         return Spec(
             name,
             command,
-            _env(PYTHONPATH=str(source), **_function_env(urls, settings)),
+            _processor_env(source, urls, settings, f"127.0.0.1:{ports['metadata']}"),
             port,
             urls.processor_url,
             lambda log: procs.http_answers(port, "/robots.txt"),
@@ -169,6 +185,16 @@ def _function_env(urls: Endpoints, settings: Settings) -> dict[str, str]:
         "GOOGLE_CLOUD_PROJECT": settings.gcp_project,
         **DUMMY_CREDENTIALS,
     }
+
+
+def _processor_env(
+    source: Path, urls: Endpoints, settings: Settings, metadata_host: str
+) -> dict[str, str]:
+    """The processor gets no AWS keys: it exchanges its ID token for the role's."""
+    env = _env(PYTHONPATH=str(source), **_function_env(urls, settings))
+    for name in DUMMY_CREDENTIALS:
+        env.pop(name, None)
+    return env | identity.processor_environment(settings, metadata_host)
 
 
 def _env(**overrides: str) -> dict[str, str]:
