@@ -20,7 +20,9 @@ import contextlib
 import http.client
 import json
 import logging
+import os
 import queue
+import random
 import signal
 import sys
 import threading
@@ -40,6 +42,11 @@ UNREACHABLE_STATUS: Final = 502
 TIMEOUT_STATUS: Final = 504
 # Cloud Functions' default timeout; the push subscription's ack deadline matches.
 PROCESSOR_TIMEOUT_S: Final = 60.0
+# Pub/Sub delivers at least once: now and then a message that was acked comes
+# again. The local cloud can make that happen on purpose (the chaos run does),
+# through these variables, since the relay's command line is fixed by the cloud.
+DUPLICATE_RATE_VARIABLE: Final = "LAB_RELAY_DUPLICATE_RATE"
+SEED_VARIABLE: Final = "LAB_RELAY_SEED"
 
 log = logging.getLogger("lab_support.relay")
 
@@ -169,6 +176,24 @@ class Processor:
             conn.close()
 
 
+class Duplicates:
+    """Decide, at a given rate, which acked deliveries are delivered once more."""
+
+    def __init__(self, rate: float = 0.0, seed: int | None = None) -> None:
+        if not 0.0 <= rate <= 1.0:
+            raise ValueError(f"duplicate rate must be from 0 to 1, got {rate}")
+        self.rate = rate
+        self._random = random.Random(seed)
+        self._lock = threading.Lock()
+
+    def roll(self) -> bool:
+        """Say whether this delivery is to be sent a second time."""
+        if self.rate == 0.0:
+            return False
+        with self._lock:
+            return self._random.random() < self.rate
+
+
 class RelayServer(ThreadingHTTPServer):
     """The relay's HTTP server, holding what every request handler needs."""
 
@@ -176,12 +201,20 @@ class RelayServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 64
 
-    def __init__(self, port: int, target: str, project: str, topic: str) -> None:
+    def __init__(
+        self,
+        port: int,
+        target: str,
+        project: str,
+        topic: str,
+        duplicates: Duplicates | None = None,
+    ) -> None:
         super().__init__(("127.0.0.1", port), RelayHandler)
         self.processor = Processor(target)
         self.project = project
         self.topic = topic
         self.attempts = DeliveryAttempts()
+        self.duplicates = duplicates or Duplicates()
 
 
 class RelayHandler(BaseHTTPRequestHandler):
@@ -231,6 +264,9 @@ class RelayHandler(BaseHTTPRequestHandler):
             answer = UNREACHABLE_STATUS
         if answer == ACK_STATUS:
             self.server.attempts.forget(str(message_id))
+        duplicate_status = None
+        if answer == ACK_STATUS and self.server.duplicates.roll():
+            duplicate_status = self._deliver_again(headers, body)
 
         attributes = message.get("attributes") or {}
         record = {
@@ -246,6 +282,8 @@ class RelayHandler(BaseHTTPRequestHandler):
             "processor_status": status,
             "answer": answer,
             "outcome": "ack" if answer == ACK_STATUS else "nack",
+            "duplicated": duplicate_status is not None,
+            "duplicate_status": duplicate_status,
             "duration_ms": round((time.perf_counter() - started) * 1000, 2),
             "received_at": int(received_at * 1000),
         }
@@ -254,6 +292,15 @@ class RelayHandler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Keep the default access log out; each delivery logs one JSON line."""
+
+    def _deliver_again(self, headers: Mapping[str, str], body: bytes) -> int:
+        """Send an acked delivery once more, as at-least-once delivery may."""
+        try:
+            return self.server.processor.post(headers, body)
+        except TimeoutError:
+            return TIMEOUT_STATUS
+        except (OSError, http.client.HTTPException):
+            return UNREACHABLE_STATUS
 
     def _answer(self, status: int, body: bytes) -> None:
         self.send_response(status)
@@ -275,12 +322,25 @@ def main(argv: list[str] | None = None) -> None:
         "--pull", metavar="SUBSCRIPTION", help="pull this subscription, not pushes"
     )
     parser.add_argument("--emulator", metavar="HOST:PORT", help="where to pull from")
+    parser.add_argument(
+        "--duplicate-rate",
+        type=float,
+        default=os.environ.get(DUPLICATE_RATE_VARIABLE) or "0",
+        help=f"deliver this share of acked messages twice (${DUPLICATE_RATE_VARIABLE})",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=os.environ.get(SEED_VARIABLE) or None,
+        help=f"seed of the duplicate choice, for repeatable runs (${SEED_VARIABLE})",
+    )
     args = parser.parse_args(argv)
     if args.pull and not args.emulator:
         parser.error("--pull needs --emulator HOST:PORT, the Pub/Sub emulator")
 
     logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(message)s")
-    server = RelayServer(args.port, args.target, args.project, args.topic)
+    duplicates = Duplicates(args.duplicate_rate, args.seed)
+    server = RelayServer(args.port, args.target, args.project, args.topic, duplicates)
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     log.info("relay on http://127.0.0.1:%d/ delivering to %s", args.port, args.target)
     consumer = None
