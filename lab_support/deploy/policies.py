@@ -20,6 +20,26 @@ def _result_objects(bucket: str) -> list[str]:
     return [f"arn:aws:s3:::{bucket}/{prefix}*" for prefix in RESULT_PREFIXES]
 
 
+def _list_results(bucket: str) -> dict[str, Any]:
+    """Listing, only under the result prefixes, so a missing result reads as 404.
+
+    S3 answers a GET or HEAD of a key that does not exist with 404 only to a
+    caller allowed s3:ListBucket, and with 403 to anyone else (S3 API Reference,
+    HeadObject, "Permissions"); both functions take only 404 to mean "not there
+    yet". The s3:prefix condition keeps the rest of the bucket unlistable: a
+    list without a prefix under processed/ or failed/ is refused.
+    """
+    return {
+        "Sid": "ListResultKeysOnly",
+        "Effect": "Allow",
+        "Action": "s3:ListBucket",
+        "Resource": f"arn:aws:s3:::{bucket}",
+        "Condition": {
+            "StringLike": {"s3:prefix": [f"{prefix}*" for prefix in RESULT_PREFIXES]}
+        },
+    }
+
+
 def ingest_trust() -> Document:
     """Only the Lambda service may assume the ingest role."""
     return {
@@ -60,6 +80,7 @@ def ingest_permissions(names: Names, region: str, account: str) -> Document:
                 "Action": "s3:GetObject",
                 "Resource": _result_objects(names.bucket),
             },
+            _list_results(names.bucket),
         ],
     }
 
@@ -94,11 +115,7 @@ def processor_trust(unique_id: str) -> Document:
 
 
 def processor_permissions(names: Names) -> Document:
-    """Write results under processed/ and failed/, and read them back, nothing else.
-
-    Limitation: without s3:ListBucket, S3 answers 403, not 404, for a result that
-    does not exist yet, so an idempotency check must treat both as "absent".
-    """
+    """Write results under processed/ and failed/, and read them back, nothing else."""
     objects = _result_objects(names.bucket)
     return {
         "Version": VERSION,
@@ -115,6 +132,7 @@ def processor_permissions(names: Names) -> Document:
                 "Action": "s3:GetObject",
                 "Resource": objects,
             },
+            _list_results(names.bucket),
         ],
     }
 

@@ -243,3 +243,20 @@ def test_dry_run_shows_each_policy_as_indented_json(demo, offline):
         "        Code={'ZipFile': <contents of "
         "$LAB_BUILD_DIR/cec-demo-ingest-deploy.zip>},\n"
     ) in deploy
+
+
+def test_dry_run_shows_both_roles_listing_only_the_result_prefixes(demo, offline):
+    deploy, _ = _dry_runs(demo)
+
+    statement = (
+        '              "Sid": "ListResultKeysOnly",\n'
+        '              "Effect": "Allow",\n'
+        '              "Action": "s3:ListBucket",\n'
+        '              "Resource": "arn:aws:s3:::cec-demo-results",\n'
+        '              "Condition": {\n'
+        '                "StringLike": {\n'
+        '                  "s3:prefix": [\n'
+        '                    "processed/*",\n'
+        '                    "failed/*"\n'
+    )
+    assert deploy.count(statement) == 2
