@@ -47,10 +47,12 @@ def _still_running(services) -> list[str]:
         if service.external or service.pid is None:
             continue
         try:
-            same = psutil.Process(service.pid).create_time() == service.create_time
+            process = psutil.Process(service.pid)
+            same = process.create_time() == service.create_time
+            running = process.status() != psutil.STATUS_ZOMBIE
         except psutil.NoSuchProcess:
             continue
-        if same:
+        if same and running:
             alive.append(f"{service.name} (pid {service.pid})")
     return alive
 

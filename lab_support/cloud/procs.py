@@ -114,6 +114,9 @@ def stop_all(
     for pid in waiting:
         _signal_group(pid, signal.SIGKILL)
     for pid, _ in processes:
+        # A group can look gone a moment before its leader has exited; waiting
+        # for our own child here leaves neither a zombie nor a live process.
+        _reap_blocking(pid)
         outcome.setdefault(pid, "stopped")
     for pid in waiting:
         outcome[pid] = "killed: it ignored SIGTERM"
