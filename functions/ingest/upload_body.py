@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email import errors as email_errors
@@ -60,7 +59,7 @@ def _decode_base64(text: str) -> bytes:
         raise _too_large(len(text) * 3 // 4)
     try:
         return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
-    except binascii.Error as error:
+    except ValueError as error:  # binascii.Error, or a character outside ASCII
         raise HttpError(
             400,
             "bad_request",

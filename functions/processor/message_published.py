@@ -11,7 +11,6 @@ repeat the snake_case `message_id` and `publish_time`), and optionally
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -71,7 +70,7 @@ def _decode_data(encoded: Any) -> bytes:
         raise EventError("message.data is not a base64 string")
     try:
         return base64.b64decode(encoded, validate=True)
-    except binascii.Error as error:
+    except ValueError as error:  # binascii.Error, or a character outside ASCII
         raise EventError(f"message.data is not valid base64 ({error})") from error
 
 

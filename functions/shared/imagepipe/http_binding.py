@@ -12,7 +12,6 @@ the attribute or rule it breaks.
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 from collections.abc import Mapping
 from typing import Any, Final, Literal
@@ -196,7 +195,7 @@ def _check_base64(encoded: Any) -> None:
         raise BindingError(400, "attribute data_base64 is not a base64 string")
     try:
         base64.b64decode(encoded, validate=True)
-    except binascii.Error as error:
+    except ValueError as error:  # binascii.Error, or a character outside ASCII
         raise BindingError(
             400, f"attribute data_base64 is not valid base64 ({error})"
         ) from error

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import warnings
 from typing import Final
 
 from PIL import Image, UnidentifiedImageError
@@ -14,6 +15,9 @@ from imagepipe.settings import MAX_IMAGE_PIXELS
 # the header; the pipeline refuses from the same header anything above it, so
 # no image over the limit is ever decoded.
 Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+# Pillow's warning between the limit and twice the limit is about exactly the
+# images the pipeline's own check refuses next, so it says nothing new.
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 _BOMB_PIXELS: Final = re.compile(r"\((\d+) pixels\)")
 
 # The formats the pipeline accepts; Pillow tries no other decoder on an upload.
