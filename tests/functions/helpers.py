@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import base64
+import io
 import itertools
 import json
+import struct
 import time
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -99,3 +102,59 @@ def eventarc_headers(message_id: str = "1234567890") -> dict[str, str]:
         "ce-time": "2026-12-04T14:18:00.123Z",
         "content-type": "application/json",
     }
+
+
+def upload_delivery(
+    data: bytes,
+    *,
+    subject: str = "photo.png",
+    datacontenttype: str = "image/png",
+    message_id: str | None = None,
+    mode: str = "binary",
+) -> tuple[dict[str, str], str, Any]:
+    """The Eventarc request for one upload event: headers, body and the event."""
+    from imagepipe.events import build_upload_event
+    from imagepipe.pubsub import to_message
+
+    event = build_upload_event(
+        data, source=FUNCTION_ARN, subject=subject, datacontenttype=datacontenttype
+    )
+    message_id = message_id or delivery_id()
+    body = message_published_body(*to_message(event, mode))
+    body["message"]["messageId"] = message_id
+    return eventarc_headers(message_id), json.dumps(body), event
+
+
+def png_bytes(size: tuple[int, int] = (32, 24), colour=(200, 40, 40)) -> bytes:
+    """A small real PNG."""
+    from PIL import Image
+
+    encoded = io.BytesIO()
+    Image.new("RGB", size, colour).save(encoded, "PNG")
+    return encoded.getvalue()
+
+
+def _png_chunk(kind: bytes, payload: bytes) -> bytes:
+    checksum = zlib.crc32(kind + payload) & 0xFFFFFFFF
+    return (
+        struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", checksum)
+    )
+
+
+def pixel_bomb_png(width: int = 14_000, height: int = 14_000) -> bytes:
+    """A valid 1-bit PNG of width x height, all black: tiny file, huge picture.
+
+    Written row by row through one zlib stream, so building it needs no more
+    memory than one row, unlike asking Pillow to draw 196 million pixels.
+    """
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    row = b"\x00" + bytes((width + 7) // 8)  # filter byte "none", then the bits
+    packer = zlib.compressobj(9)
+    compressed = b"".join(packer.compress(row) for _ in range(height))
+    compressed += packer.flush()
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", compressed)
+        + _png_chunk(b"IEND", b"")
+    )

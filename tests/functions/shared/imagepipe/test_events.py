@@ -128,3 +128,18 @@ def test_value_without_a_canonical_string_is_refused(value, reason):
 def test_upload_event_without_what_the_contract_needs_is_refused(overrides, reason):
     with pytest.raises(EventError, match=reason):
         _event(**overrides)
+
+
+@pytest.mark.parametrize(
+    ("name", "rule"),
+    [
+        ("example-extension", "names MUST use only lower-case ASCII letters"),
+        ("MyExt", "names MUST use only lower-case ASCII letters"),
+        ("a" * 40, "is 40 characters long"),
+    ],
+)
+def test_issue_extension_names_are_refused_not_renamed(name, rule):
+    with pytest.raises(EventError, match=re.escape(rule)) as refused:
+        _event(extensions={name: "value"})
+
+    assert repr(name) in str(refused.value)

@@ -225,3 +225,42 @@ def test_unknown_content_mode_is_refused():
 
 def test_conformance_cases_are_found_so_the_round_trip_runs():
     assert len(_conformance_cases()) >= 5
+
+
+def test_value_of_600_e_acute_is_1200_bytes_and_refused_before_the_call():
+    with pytest.raises(PubSubLimitError, match="is 1200 bytes; Pub/Sub allows at most"):
+        check_limits(b"", {"ce-note": "é" * 600})
+
+
+def test_300_character_key_is_refused_in_bytes():
+    with pytest.raises(
+        PubSubLimitError, match="is 300 bytes; Pub/Sub allows at most 256"
+    ):
+        check_limits(b"", {"k" * 300: "v"})
+
+
+def test_101_attributes_are_refused():
+    attributes = {f"a{n}": "v" for n in range(101)}
+
+    with pytest.raises(PubSubLimitError, match="has 101 attributes"):
+        check_limits(b"", attributes)
+
+
+def test_11_mib_of_data_is_refused_before_publishing():
+    event = build_upload_event(
+        bytes(11 * 1024 * 1024),
+        source=ARN,
+        subject="big.jpg",
+        datacontenttype="image/jpeg",
+    )
+
+    with pytest.raises(PubSubLimitError, match=r"message is 11,53\d,\d{3} bytes"):
+        to_message(event)
+
+
+def test_integer_and_boolean_extensions_travel_as_canonical_strings_both_ways():
+    data, attributes = to_message(_upload(retries=5, urgent=True))
+
+    assert (attributes["ce-retries"], attributes["ce-urgent"]) == ("5", "true")
+    back = from_message(data, attributes)
+    assert (back["retries"], back["urgent"]) == ("5", "true")
