@@ -175,3 +175,27 @@ def side_by_side(pictures: Iterable[tuple[str, Path | bytes]]):
     encoded = io.BytesIO()
     canvas.save(encoded, "JPEG", quality=82)
     return Picture(data=encoded.getvalue(), format="jpeg")
+
+
+@dataclass
+class Banner:
+    """A notice a learner must not miss, such as a cell that needs a real account."""
+
+    title: str
+    text: str
+
+    def __repr__(self) -> str:
+        return f"!! {self.title}: {self.text}"
+
+    def _repr_html_(self) -> str:
+        return (
+            '<div style="border:2px solid #b26a00;background:#fff4e0;'
+            'color:#4a2c00;padding:8px 12px;margin:4px 0;border-radius:4px">'
+            f"<b>&#9888; {html.escape(self.title)}</b><br>{html.escape(self.text)}"
+            "</div>"
+        )
+
+
+def banner(title: str, text: str) -> Banner:
+    """A boxed warning above a cell, e.g. "Needs your AWS account"."""
+    return Banner(title, text)

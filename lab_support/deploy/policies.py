@@ -13,6 +13,15 @@ VERSION: Final = "2012-10-17"
 # The prefixes the processor writes and the ingest's status endpoint reads.
 RESULT_PREFIXES: Final = ("processed/", "failed/")
 
+# For a Google token that carries `azp` (service account tokens do), IAM matches
+# each of these trust policy keys against this claim of the token (AWS IAM User
+# Guide, "Available keys for AWS web identity federation").
+GOOGLE_TOKEN_CLAIMS: Final = {
+    "accounts.google.com:aud": "azp",
+    "accounts.google.com:sub": "sub",
+    "accounts.google.com:oaud": "aud",
+}
+
 Document = dict[str, Any]
 
 
