@@ -47,6 +47,11 @@ PROCESSOR_TIMEOUT_S: Final = 60.0
 # through these variables, since the relay's command line is fixed by the cloud.
 DUPLICATE_RATE_VARIABLE: Final = "LAB_RELAY_DUPLICATE_RATE"
 SEED_VARIABLE: Final = "LAB_RELAY_SEED"
+# Cloud Run holds a request while it starts an instance, instead of refusing
+# it; with this many seconds set, the relay keeps trying a function that
+# refuses connections (one restarting after a crash) before it answers 502.
+COLD_START_VARIABLE: Final = "LAB_RELAY_COLD_START_S"
+COLD_START_POLL_S: Final = 0.05
 
 log = logging.getLogger("lab_support.relay")
 
@@ -117,7 +122,11 @@ class Processor:
     """POST to the function, keeping idle HTTP connections open for the next one."""
 
     def __init__(
-        self, target: str, timeout: float = PROCESSOR_TIMEOUT_S, keep: int = 8
+        self,
+        target: str,
+        timeout: float = PROCESSOR_TIMEOUT_S,
+        keep: int = 8,
+        cold_start_wait: float = 0.0,
     ) -> None:
         parts = urlsplit(target)
         if parts.scheme != "http" or not parts.hostname:
@@ -126,11 +135,23 @@ class Processor:
         self.port = parts.port or 80
         self.path = parts.path or "/"
         self.timeout = timeout
+        self.cold_start_wait = cold_start_wait
         self.opened = 0
         self._idle: queue.LifoQueue[http.client.HTTPConnection] = queue.LifoQueue(keep)
 
     def post(self, headers: Mapping[str, str], body: bytes) -> int:
         """Send one request and return the function's status code."""
+        deadline = time.monotonic() + self.cold_start_wait
+        while True:
+            try:
+                return self._post_once(headers, body)
+            except ConnectionRefusedError:
+                # Nothing was sent: waiting for the function to come up is safe.
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(COLD_START_POLL_S)
+
+    def _post_once(self, headers: Mapping[str, str], body: bytes) -> int:
         conn, reused = self._take()
         try:
             status, keep = self._send(conn, headers, body)
@@ -208,9 +229,10 @@ class RelayServer(ThreadingHTTPServer):
         project: str,
         topic: str,
         duplicates: Duplicates | None = None,
+        cold_start_wait: float = 0.0,
     ) -> None:
         super().__init__(("127.0.0.1", port), RelayHandler)
-        self.processor = Processor(target)
+        self.processor = Processor(target, cold_start_wait=cold_start_wait)
         self.project = project
         self.topic = topic
         self.attempts = DeliveryAttempts()
@@ -334,13 +356,27 @@ def main(argv: list[str] | None = None) -> None:
         default=os.environ.get(SEED_VARIABLE) or None,
         help=f"seed of the duplicate choice, for repeatable runs (${SEED_VARIABLE})",
     )
+    parser.add_argument(
+        "--cold-start-wait",
+        type=float,
+        default=os.environ.get(COLD_START_VARIABLE) or "0",
+        help=f"seconds to wait for a function that refuses connections "
+        f"(${COLD_START_VARIABLE})",
+    )
     args = parser.parse_args(argv)
     if args.pull and not args.emulator:
         parser.error("--pull needs --emulator HOST:PORT, the Pub/Sub emulator")
 
     logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(message)s")
     duplicates = Duplicates(args.duplicate_rate, args.seed)
-    server = RelayServer(args.port, args.target, args.project, args.topic, duplicates)
+    server = RelayServer(
+        args.port,
+        args.target,
+        args.project,
+        args.topic,
+        duplicates,
+        cold_start_wait=args.cold_start_wait,
+    )
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     log.info("relay on http://127.0.0.1:%d/ delivering to %s", args.port, args.target)
     consumer = None
