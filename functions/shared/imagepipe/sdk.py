@@ -21,6 +21,7 @@ the SDK's behaviour and the fix, so a fixed SDK release shows up as a failing te
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, Final
 from urllib.parse import unquote
@@ -30,6 +31,7 @@ from cloudevents.http import CloudEvent
 INVENTED: Final = ("id", "time")
 # HTTP binding 3.1.3.2: printable ASCII except '"' and '%' travels as it is.
 _HEADER_SAFE: Final = frozenset(chr(c) for c in range(0x21, 0x7F)) - {'"', "%"}
+_QUOTED_PAIR: Final = re.compile(r"\\(.)")
 
 
 def event(attributes: Mapping[str, Any], data: Any) -> CloudEvent:
@@ -57,8 +59,16 @@ def header_value(value: str) -> str:
 
 
 def attribute_value(header: str) -> str:
-    """Decode a percent-encoded header value back to the attribute (fix 2)."""
-    return unquote(header, encoding="utf-8", errors="strict")
+    """Decode a header value back to the attribute (fix 2).
+
+    First a quoted-string is unquoted (RFC 7230 3.2.6: older senders quote
+    values with spaces), then one round of percent-decoding; bytes that are not
+    UTF-8 (an overlong "%C0%A0", say) raise UnicodeDecodeError.
+    """
+    text = header.strip()
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        text = _QUOTED_PAIR.sub(r"\1", text[1:-1])
+    return unquote(text, encoding="utf-8", errors="strict")
 
 
 def keep_bytes(body: bytes) -> bytes:
