@@ -76,6 +76,14 @@ def _delivery(local: cloud.LocalCloud) -> str:
     return (relay.extra.get("delivery") if relay else None) or "push"
 
 
+def _cpu_bound_ratio(pipeline: dict[str, Any], alone: dict[str, Any]) -> float:
+    """Return the ratio CPU alone would allow: step CPU over the services' CPU."""
+    services = sum(
+        ms for name, ms in pipeline["cpu_ms_per_image"].items() if name != "clients"
+    )
+    return round(alone["cpu_ms_per_image"]["median"] / services, 3)
+
+
 def run(plan: Plan = FULL, reuse: bool = False) -> dict[str, Any]:
     """Run every measurement of plan and return the results as plain data."""
     results: dict[str, Any] = {
@@ -110,6 +118,7 @@ def run(plan: Plan = FULL, reuse: bool = False) -> dict[str, Any]:
             "pipeline": pipeline,
             "processing_only": alone,
             "ratio": round(pipeline["images_per_s"]["median"] / alone["best"], 3),
+            "cpu_bound_ratio": _cpu_bound_ratio(pipeline, alone),
         }
         owned = bool(after_start)
         results["memory"] = (

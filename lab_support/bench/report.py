@@ -106,12 +106,12 @@ def _verdict_line(verdict: Mapping[str, Any]) -> str:
     )
 
 
-def _cpu_line(per_image: Mapping[str, float], alone_per_s: float) -> str:
+def _cpu_line(per_image: Mapping[str, float], alone: Mapping[str, Any]) -> str:
     spent = ", ".join(f"{name} {ms:g}" for name, ms in per_image.items())
+    services = sum(ms for name, ms in per_image.items() if name != "clients")
     return (
-        f"  CPU ms per image in the pipeline: {spent}; total "
-        f"{sum(per_image.values()):.1f} (the processing step alone: "
-        f"{1000 / alone_per_s:.1f})"
+        f"  CPU ms per image: {spent}; services {services:.1f}, the processing "
+        f"step alone {_pair(alone)}"
     )
 
 
@@ -159,7 +159,9 @@ def render(results: Mapping[str, Any]) -> str:
             if key.startswith("threads_")
         ),
         f"  ratio pipeline / processing only (best): {flow['ratio']:.2f}",
-        _cpu_line(pipeline["cpu_ms_per_image"], alone["threads_1"]["median"]),
+        _cpu_line(pipeline["cpu_ms_per_image"], alone["cpu_ms_per_image"]),
+        f"  ratio the CPU alone allows (step CPU / services' CPU): "
+        f"{flow['cpu_bound_ratio']:.2f}",
     ]
 
     codec = results["encoding"]
