@@ -47,6 +47,7 @@ IDLE_PAUSE_MAX_S: Final = 0.008
 WAITING_PULL_S: Final = 20.0
 PULL_TIMEOUT_S: Final = 10.0
 ERROR_PAUSE_S: Final = 1.0
+STOP_WAIT_S: Final = 0.5
 # Every call costs the emulator about 2 ms of CPU, however many ack ids it
 # carries, so acks wait this long to share one call; the ack deadline is 60 s.
 ACK_BATCH_WAIT_S: Final = 0.05
@@ -107,15 +108,16 @@ class PullConsumer:
         self._leased: set[str] = set()
         self._acks: queue.SimpleQueue[str | None] = queue.SimpleQueue()
         self._acker = threading.Thread(target=self._ack_loop, name="ack", daemon=True)
+        self._puller = threading.Thread(target=self.run, name="pull", daemon=True)
         self._stop = threading.Event()
+        self._holding = False
         self._last_error = ""
 
     def start(self) -> threading.Thread:
         """Run the pull loop and the acker on daemon threads; return the puller."""
         self._acker.start()
-        thread = threading.Thread(target=self.run, name="pull", daemon=True)
-        thread.start()
-        return thread
+        self._puller.start()
+        return self._puller
 
     def run(self) -> None:
         """Pull until stop(): quickly while messages flow, one held pull when idle."""
@@ -127,6 +129,10 @@ class PullConsumer:
                 continue
             hot = time.monotonic() - last_message < HOT_WINDOW_S
             messages = self._pull(room, hold=not hot)
+            if self._stop.is_set():
+                if messages:
+                    self._modify([m.ack_id for m in messages], 0)
+                return
             if messages is None:
                 self._stop.wait(ERROR_PAUSE_S)
                 continue
@@ -147,6 +153,12 @@ class PullConsumer:
         """Stop pulling, send the acks due, nack the rest so it comes back soon."""
         self._stop.set()
         with self._room:
+            self._room.notify_all()
+        # A quick pull ends within milliseconds; a held one holds no message yet
+        # and is cancelled when the channel closes below.
+        if self._puller.is_alive() and not self._holding:
+            self._puller.join(timeout=STOP_WAIT_S)
+        with self._room:
             leased = list(self._leased)
             self._room.notify_all()
         if leased:
@@ -166,6 +178,7 @@ class PullConsumer:
 
     def _pull(self, room: int, hold: bool) -> list[ReceivedMessage] | None:
         """Return up to room messages, [] when there are none, None on an error."""
+        self._holding = hold
         try:
             response = self.subscriber.pull(
                 request={
@@ -187,6 +200,8 @@ class PullConsumer:
         except google_errors.GoogleAPICallError as err:
             self._warn(f"pulling {self.subscription} failed ({err}); retrying")
             return None
+        finally:
+            self._holding = False
         self._last_error = ""
         return list(response.received_messages)
 

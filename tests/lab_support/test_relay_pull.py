@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import sys
+import threading
 import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from itertools import pairwise
 from pathlib import Path
 
@@ -21,7 +24,7 @@ from google.protobuf import timestamp_pb2
 from google.pubsub_v1.types import PubsubMessage, ReceivedMessage
 
 from lab_support import cloud, config, relay, relay_pull
-from lab_support.cloud import resources
+from lab_support.cloud import emulator, procs, resources
 from lab_support.errors import CourseError
 from tests.lab_support.cloud.helpers import STANDINS, read_jsonl, wait_for
 
@@ -284,3 +287,81 @@ def test_relay_logs_one_line_per_delivery_with_the_fields_tracing_reads(pipeline
     assert {line["event_id"] for line in lines} == {
         pipeline["sent"]["flaky"]["attributes"]["ce-id"]
     }
+
+
+@pytest.fixture(scope="module")
+def emulator_host(tmp_path_factory):
+    """A Pub/Sub emulator of its own, for tests that drive a PullConsumer directly."""
+    log = tmp_path_factory.mktemp("emulator") / "pubsub.log"
+    port = procs.free_port()
+    proc = procs.spawn(emulator.command(port), log, dict(os.environ))
+    try:
+        procs.wait_ready(
+            "pubsub",
+            proc,
+            lambda: (
+                procs.log_contains(log, emulator.READY_LINE) and procs.port_open(port)
+            ),
+            log,
+            timeout=60,
+        )
+        yield f"127.0.0.1:{port}"
+    finally:
+        procs.stop(proc.pid, procs.create_time(proc.pid))
+
+
+class HeldRelay(ThreadingHTTPServer):
+    """A push endpoint that holds each request until the test lets it go."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _HoldingHandler)
+        self.arrived = threading.Event()
+        self.release = threading.Event()
+
+
+class _HoldingHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: HeldRelay
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["content-length"]))
+        self.server.arrived.set()
+        self.server.release.wait(30)
+        self.send_response(500)
+        self.send_header("content-length", "0")
+        self.end_headers()
+
+    def log_message(self, format, *args) -> None:
+        """Stay quiet."""
+
+
+@pytest.mark.integration
+@pytest.mark.filterwarnings("ignore:The return_immediately flag:DeprecationWarning")
+def test_stopping_the_consumer_gives_back_what_it_holds_at_once(emulator_host):
+    publisher, admin = resources.pubsub_clients(emulator_host)
+    topic = publisher.topic_path("demo", "held-topic")
+    subscription = admin.subscription_path("demo", "held-trigger")
+    publisher.create_topic(name=topic)
+    admin.create_subscription(name=subscription, topic=topic, ack_deadline_seconds=60)
+    held = HeldRelay()
+    threading.Thread(target=held.serve_forever, daemon=True).start()
+    consumer = relay_pull.start(
+        emulator_host, subscription, f"http://127.0.0.1:{held.server_address[1]}/"
+    )
+    try:
+        publisher.publish(topic, b"in flight").result(timeout=10)
+        assert held.arrived.wait(10)
+
+        consumer.stop()
+        # With a 60 s ack deadline the message would stay hidden that long, had
+        # stop() not nacked it.
+        answer = admin.pull(subscription=subscription, max_messages=1, timeout=5)
+        assert [m.message.data for m in answer.received_messages] == [b"in flight"]
+    finally:
+        held.release.set()
+        held.shutdown()
+        held.server_close()
+        admin.close()
+        publisher.transport.close()
