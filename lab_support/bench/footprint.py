@@ -141,11 +141,14 @@ def nbval_run() -> dict[str, Any]:
             timeout=NBVAL_TIMEOUT_S,
         )
         wall_s = time.perf_counter() - started
-    last = (done.stdout.strip().splitlines() or [""])[-1]
-    counts = {kind: int(n) for n, kind in _COUNTS.findall(last)}
+    lines = done.stdout.strip().splitlines() or [""]
+    counts = {kind: int(n) for n, kind in _COUNTS.findall(lines[-1])}
     return {
         "wall_s": summary([wall_s]),
         "exit_code": done.returncode,
         "notebooks": len(list(notebooks.glob("*.ipynb"))),
         "cells": counts,
+        "failed": [
+            line[len("FAILED ") :] for line in lines if line.startswith("FAILED ")
+        ],
     }

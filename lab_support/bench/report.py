@@ -205,6 +205,7 @@ def render(results: Mapping[str, Any]) -> str:
             f"nbval run of {nbval['notebooks']} notebooks: {wall:g} s "
             f"(exit {nbval['exit_code']}; {cells})"
         )
+        lines += [f"  failed: {failure[:150]}" for failure in nbval["failed"]]
     else:
         lines.append(f"nbval run: skipped ({nbval['skipped']})")
     return "\n".join(lines)
