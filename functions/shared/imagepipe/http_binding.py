@@ -140,10 +140,10 @@ def _from_binary(headers: Mapping[str, str], body: bytes) -> CloudEvent:
             continue
         try:
             attributes[name[len(PREFIX) :]] = sdk.attribute_value(value)
-        except UnicodeDecodeError as error:
+        except sdk.HeaderValueError as error:
             raise BindingError(
                 400,
-                f"header {name} is not percent-encoded UTF-8 ({error.reason}): "
+                f"header {name} is not percent-encoded UTF-8 ({error}): "
                 "encode attribute values as the HTTP binding, section 3.1.3.2, says",
             ) from error
     _check_required(attributes, "header ce-{}")

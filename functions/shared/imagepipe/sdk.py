@@ -32,6 +32,7 @@ INVENTED: Final = ("id", "time")
 # HTTP binding 3.1.3.2: printable ASCII except '"' and '%' travels as it is.
 _HEADER_SAFE: Final = frozenset(chr(c) for c in range(0x21, 0x7F)) - {'"', "%"}
 _QUOTED_PAIR: Final = re.compile(r"\\(.)")
+_STRAY_PERCENT: Final = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
 def event(attributes: Mapping[str, Any], data: Any) -> CloudEvent:
@@ -58,17 +59,35 @@ def header_value(value: str) -> str:
     )
 
 
+class HeaderValueError(ValueError):
+    """A ce- header value that the HTTP binding's percent-encoding cannot decode."""
+
+
 def attribute_value(header: str) -> str:
     """Decode a header value back to the attribute (fix 2).
 
     First a quoted-string is unquoted (RFC 7230 3.2.6: older senders quote
-    values with spaces), then one round of percent-decoding; bytes that are not
-    UTF-8 (an overlong "%C0%A0", say) raise UnicodeDecodeError.
+    values with spaces), then one round of percent-decoding. A '%' without two
+    hex digits, or bytes that are not UTF-8 (an overlong "%C0%A0", say), raise
+    HeaderValueError: the binding says such a value must be rejected.
     """
     text = header.strip()
     if len(text) >= 2 and text[0] == text[-1] == '"':
         text = _QUOTED_PAIR.sub(r"\1", text[1:-1])
-    return unquote(text, encoding="utf-8", errors="strict")
+    stray = _STRAY_PERCENT.search(text)
+    if stray:
+        raise HeaderValueError(
+            f"header value {header!r} has a '%' not followed by two hex digits at "
+            f"position {stray.start()}: the sender must encode '%' itself as %25"
+        )
+    try:
+        return unquote(text, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError as error:
+        raise HeaderValueError(
+            f"header value {header!r} percent-decodes to bytes that are not valid "
+            f"UTF-8 ({error.reason}): ask the sender to encode the UTF-8 bytes of "
+            "each character"
+        ) from error
 
 
 def keep_bytes(body: bytes) -> bytes:
