@@ -27,7 +27,6 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Final
@@ -36,6 +35,7 @@ from PIL import Image
 
 from lab_support import client, config, relay, trace
 from lab_support.chaos_report import ChaosReport, stored_ids, tally
+from lab_support.environ import overridden
 from lab_support.errors import CourseError
 from lab_support.s3_faults import FaultPlan, FaultyS3Proxy
 
@@ -69,25 +69,6 @@ def picture(index: int) -> bytes:
     encoded = io.BytesIO()
     image.save(encoded, "PNG")
     return encoded.getvalue()
-
-
-@contextlib.contextmanager
-def _environment(changes: Mapping[str, str | None]) -> Iterator[None]:
-    """Set (or, for None, remove) variables for the run; restore them after."""
-    saved = {name: os.environ.get(name) for name in changes}
-    try:
-        for name, value in changes.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 class _Run:
@@ -314,7 +295,7 @@ def run(
         "PUBSUB_EMULATOR_HOST": None,
     }
     try:
-        with _environment(changes):
+        with overridden(changes):
             lab = cloud.up()
             try:
                 proxy.forward_to(lab.endpoints.s3_endpoint)

@@ -22,6 +22,7 @@ from typing import Any, Final
 import psutil
 
 from lab_support.display import Banner, Table, banner
+from lab_support.environ import overridden
 from lab_support.errors import CourseError
 
 AWS_HINT: Final = (
@@ -275,18 +276,8 @@ def as_processor(cloud: Any) -> Iterator[dict[str, str]]:
             "metadata stand-in: run `python -m lab_support down`, then `up`"
         )
 
-    saved = {name: os.environ.get(name) for name in (*chosen, *KEY_VARIABLES)}
-    for name in KEY_VARIABLES:
-        os.environ.pop(name, None)
-    os.environ.update(chosen)
-    try:
+    with overridden({**dict.fromkeys(KEY_VARIABLES), **chosen}):
         yield chosen
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def local_role(cloud: Any) -> dict[str, Any]:
