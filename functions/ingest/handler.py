@@ -123,8 +123,9 @@ def _upload(event: Mapping[str, Any], context: Any, started: float) -> dict[str,
         raise HttpError(
             503,
             "publish_failed",
-            f"{error}; nothing was published or stored: retry the upload in a "
-            "few seconds",
+            f"{error}, so the event may or may not have reached the topic: ask "
+            f"GET /results/{event_id} in a minute, and upload again only if it "
+            "is still pending (a new upload is a new event)",
             headers={"retry-after": RETRY_AFTER_S},
         ) from error
     publish_ms = _ms_since(publish_started)

@@ -72,8 +72,9 @@ PUBSUB_UNAVAILABLE: Final = Rule(
     "Pub/Sub unreachable, or not confirming the publish within 5 s",
     503,
     "publish_failed",
-    "nothing is published or stored; answers Retry-After: 2",
-    "the client sends the upload again later; it becomes a new event",
+    "the event may or may not be on the topic; names its id; Retry-After: 2",
+    "the client asks GET /results/{id}, and uploads again (a new event) only "
+    "if it stays pending",
 )
 TOPIC_MISSING: Final = Rule(
     "the configured topic does not exist",

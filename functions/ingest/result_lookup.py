@@ -84,4 +84,14 @@ def status(event_id: str, settings: Settings) -> tuple[int, dict[str, Any]]:
             "reason": record.get("reason"),
             "record": record,
         }
-    return 202, {"status": "pending", "result_key": key}
+    # Limitation: nothing records accepted uploads, so an id that was never
+    # uploaded looks the same as one still in flight; the message says so.
+    return 202, {
+        "status": "pending",
+        "result_key": key,
+        "message": (
+            "no result or failure record yet: results usually arrive within "
+            "seconds, so ask again shortly; an id that was never uploaded stays "
+            "pending too"
+        ),
+    }

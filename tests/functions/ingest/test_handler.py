@@ -173,9 +173,10 @@ def test_unreachable_pubsub_answers_503_and_publishes_nothing(
 
     assert response["statusCode"] == 503
     assert body["error"] == "publish_failed"
-    assert "retry" in body["message"]
     assert response["headers"]["retry-after"]
     [line] = _log_lines(capsys.readouterr().out)
     assert line["outcome"] == "publish_failed"
+    assert "may or may not have reached the topic" in body["message"]
+    assert f"GET /results/{line['event_id']}" in body["message"]
     monkeypatch.undo()
     assert pull(timeout=0.5) == []

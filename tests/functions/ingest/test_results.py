@@ -23,7 +23,9 @@ def test_result_not_yet_stored_is_pending(ingest, lambda_context):
     status, body = _lookup(ingest, lambda_context, event_id)
 
     assert status == 202
-    assert body == {"status": "pending", "result_key": f"processed/{event_id}.jpg"}
+    assert body["status"] == "pending"
+    assert body["result_key"] == f"processed/{event_id}.jpg"
+    assert "never uploaded stays pending" in body["message"]
 
 
 def test_stored_result_is_done_with_a_working_presigned_url(ingest, lambda_context, s3):
