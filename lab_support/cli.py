@@ -85,6 +85,17 @@ def _lab(args: argparse.Namespace) -> int:
     return lab.run()
 
 
+def _positive(text: str) -> int:
+    """Parse a count of 1 or more, or say what is wrong with it."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not 1 or more")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m lab_support",
@@ -103,7 +114,7 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="print JSON")
     logs = command("logs", _logs, "show the last lines of a service's log")
     logs.add_argument("name", nargs="?", help="s3, pubsub, processor, relay, lambda")
-    logs.add_argument("--lines", type=int, default=50)
+    logs.add_argument("--lines", type=_positive, default=50, help="how many (>= 1)")
     doctor = command("doctor", _doctor, "check this machine for what the course needs")
     doctor.add_argument("--json", action="store_true", help="print JSON")
     demo = command("demo", _demo, "send one image through the whole pipeline")

@@ -46,3 +46,12 @@ def test_delegated_commands_reach_their_own_parser(capsys):
 
     assert stopped.value.code == 0
     assert "--dry-run" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("lines", ["-3", "0", "many"])
+def test_logs_refuses_a_line_count_below_one_with_usage(capsys, lines):
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["logs", "lambda", "--lines", lines])
+
+    assert stopped.value.code == 2
+    assert "--lines" in capsys.readouterr().err
