@@ -54,6 +54,23 @@ _TYPE_HINTS: Final = {
 }
 
 
+def _instant(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _utc(moment: datetime) -> str:
+    return f"{moment.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
+
+
+def _distance(moment: datetime) -> str:
+    if moment > MOMENT:
+        return f"{moment - MOMENT} later than"
+    return f"{MOMENT - moment} earlier than"
+
+
 def _allowed(name: str) -> bool:
     try:
         validate_extension_name(name)
@@ -85,8 +102,23 @@ def fixed_event(answer: Any) -> Verdict:
         return Verdict(
             False, "an upload event's type is imagepipe.events.IMAGE_UPLOADED"
         )
+    if not str(answer.get("id", "")).strip():
+        return Verdict(
+            False,
+            f"id {answer['id']!r} is blank: give the event an id that names it, "
+            "such as str(uuid.uuid4())",
+        )
     if "time" not in answer:
         return Verdict(False, "keep the time, with its zone written out")
+    moment = _instant(answer["time"])
+    if moment is None:
+        return Verdict(False, "write the time as YYYY-MM-DDTHH:MM:SS and a zone")
+    if moment != MOMENT:
+        return Verdict(
+            False,
+            f"time {answer['time']} is {_distance(moment)} the moment asked: keep "
+            "09:30 on Berlin's clocks, which are one hour ahead of UTC in March",
+        )
     return Verdict(True, "a valid image.uploaded event: the schema accepts it")
 
 
@@ -126,15 +158,17 @@ def rfc3339_time(answer: Any) -> Verdict:
             f"{answer!r} is not RFC 3339: write date T time and a zone, "
             "such as Z or +01:00",
         )
-    try:
-        moment = datetime.fromisoformat(answer)
-    except ValueError:
+    moment = _instant(answer)
+    if moment is None:
         return Verdict(False, "write it as YYYY-MM-DDTHH:MM:SS followed by the zone")
     if moment != MOMENT:
-        return Verdict(False, f"that is {moment - MOMENT} away from the moment asked")
+        return Verdict(False, f"that is {_distance(moment)} the moment asked")
+    if moment.utcoffset() == timedelta(0):
+        return Verdict(
+            True, f"{answer} is that moment, written in UTC: Berlin's clocks said 09:30"
+        )
     return Verdict(
-        True,
-        f"{answer} is that moment; so is {MOMENT.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}",
+        True, f"{answer} is that moment; written in UTC it is {_utc(moment)}"
     )
 
 

@@ -30,6 +30,27 @@ def test_fixed_event_fails_the_broken_event_and_each_half_fix():
     assert not ch03.fixed_event(without_time).ok
 
 
+def test_fixed_event_fails_a_time_at_another_instant_and_names_the_gap():
+    right = solution.fixed()
+
+    assert ch03.fixed_event({**right, "time": "2025-03-01T08:30:00Z"}).ok
+    an_hour_late = ch03.fixed_event({**right, "time": "2025-03-01T09:30:00Z"})
+    assert not an_hour_late.ok
+    assert "1:00:00 later" in an_hour_late.message
+    an_hour_early = ch03.fixed_event({**right, "time": "2025-03-01T09:30:00+02:00"})
+    assert not an_hour_early.ok
+    assert "1:00:00 earlier" in an_hour_early.message
+
+
+def test_fixed_event_fails_an_id_of_blank_space():
+    right = solution.fixed()
+
+    for blank in (" ", "   ", "\t"):
+        verdict = ch03.fixed_event({**right, "id": blank})
+        assert not verdict.ok
+        assert "blank" in verdict.message
+
+
 def test_fixed_event_keeps_the_upload_type():
     assert solution.fixed()["type"] == IMAGE_UPLOADED
 
@@ -56,6 +77,14 @@ def test_rfc3339_time_accepts_the_moment_in_any_zone():
     assert ch03.rfc3339_time(solution.when()).ok
     assert ch03.rfc3339_time("2025-03-01T08:30:00Z").ok
     assert ch03.rfc3339_time("2025-03-01T08:30:00.000+00:00").ok
+
+
+def test_rfc3339_time_says_the_utc_form_only_when_the_answer_is_not_in_it():
+    berlin = ch03.rfc3339_time("2025-03-01T09:30:00+01:00")
+    utc = ch03.rfc3339_time("2025-03-01T08:30:00Z")
+
+    assert "2025-03-01T08:30:00Z" in berlin.message
+    assert utc.message.count("08:30:00") == 1
 
 
 def test_rfc3339_time_fails_naive_and_wrong_moments():
