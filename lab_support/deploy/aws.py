@@ -1,6 +1,6 @@
 """The AWS half of deploy: roles, the ingest Lambda and its URL, as boto3 steps.
 
-The bucket, log group and config parameter are in `aws_storage`; `aws_teardown`
+The bucket and the log group are in `aws_storage`; `aws_teardown`
 removes it all again.
 """
 

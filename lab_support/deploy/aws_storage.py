@@ -1,4 +1,4 @@
-"""Where the AWS half keeps things: the results bucket, the log group, the config.
+"""Where the AWS half keeps things: the results bucket and the ingest log group.
 
 Each is created with the course tag, so teardown can find it again.
 """
@@ -10,7 +10,7 @@ from typing import Final
 from lab_support.deploy import policies
 from lab_support.deploy.aws import AwsStep, tag_map, tags
 from lab_support.deploy.config import DeployConfig
-from lab_support.deploy.plan import ApiCall, Facts, FileContent, JsonText, Step
+from lab_support.deploy.plan import ApiCall, Facts, JsonText, Step
 
 RESULT_LIFETIME_DAYS: Final = 3
 LOG_RETENTION_DAYS: Final = 7
@@ -116,20 +116,13 @@ def bucket_steps(config: DeployConfig) -> list[Step]:
     ]
 
 
-def ingest_config_steps(config: DeployConfig, facts: Facts) -> list[Step]:
-    """The ingest function's log group (so teardown can remove it) and its config."""
+def log_group_steps(config: DeployConfig, facts: Facts) -> list[Step]:
+    """The ingest function's log group, made by deploy so teardown can remove it."""
     names = config.names
     region = config.settings.aws_region
     log_group_arn = (
         f"arn:aws:logs:{region}:{facts['aws-account-id']}:log-group:{names.log_group}"
     )
-    credential = FileContent(config.local(config.credential_config), text=True)
-    parameter = {
-        "Name": names.credential_parameter,
-        "Description": "How the ingest Lambda reaches Pub/Sub via WIF; not a secret",
-        "Value": credential,
-        "Type": "String",
-    }
     return [
         AwsStep(
             verb="create",
@@ -159,25 +152,6 @@ def ingest_config_steps(config: DeployConfig, facts: Facts) -> list[Step]:
                     "logGroupName": names.log_group,
                     "retentionInDays": LOG_RETENTION_DAYS,
                 },
-            ),
-        ),
-        AwsStep(
-            verb="create",
-            resource=f"SSM parameter {names.credential_parameter}",
-            tag=names.tag,
-            call=ApiCall("ssm", "put_parameter", {**parameter, "Tags": tags(names)}),
-            exists=("ParameterAlreadyExists",),
-            if_exists=(
-                ApiCall("ssm", "put_parameter", {**parameter, "Overwrite": True}),
-                ApiCall(
-                    "ssm",
-                    "add_tags_to_resource",
-                    {
-                        "ResourceType": "Parameter",
-                        "ResourceId": names.credential_parameter,
-                        "Tags": tags(names),
-                    },
-                ),
             ),
         ),
     ]

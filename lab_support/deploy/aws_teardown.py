@@ -76,7 +76,6 @@ def expected_arns(config: DeployConfig, facts: Facts) -> list[str]:
     return [
         names.function_arn(region, account),
         f"arn:aws:logs:{region}:{account}:log-group:{names.log_group}",
-        f"arn:aws:ssm:{region}:{account}:parameter{names.credential_parameter}",
         f"arn:aws:s3:::{names.bucket}",
     ]
 
@@ -108,6 +107,8 @@ def _delete_for_arn(names: Names, arn: str) -> list[Step]:
                 gone=("ResourceNotFoundException",),
             )
         ]
+    # Deploy no longer writes this parameter (the Lambda reads the credential
+    # config from its zip), but one left by an earlier deploy is removed.
     _, _, parameter = arn.partition(":parameter")
     if parameter == names.credential_parameter:
         return [

@@ -19,7 +19,7 @@ AWS (https://aws.amazon.com/pricing/):
     after 3 days by the bucket's lifecycle rule.
   - CloudWatch Logs: 5 GB of ingestion a month free; the log group keeps 7 days.
   - Data out of AWS to Pub/Sub: 100 GB a month free, then billed per GB.
-  - IAM, STS, SSM standard parameters: free."""
+  - IAM and STS: free."""
 
 _GCP: Final = """\
 Google Cloud (https://cloud.google.com/pricing), needs a billing account:

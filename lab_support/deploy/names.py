@@ -78,13 +78,9 @@ class Names:
         return f"/aws/lambda/{self.ingest_function}"
 
     @property
-    def config_path(self) -> str:
-        """The SSM path holding the ingest function's own configuration."""
-        return f"/{self.prefix}/ingest/"
-
-    @property
     def credential_parameter(self) -> str:
-        return f"{self.config_path}gcp-credential-config"
+        """The SSM parameter earlier deploys wrote; teardown removes one it finds."""
+        return f"/{self.prefix}/ingest/gcp-credential-config"
 
     def role_arn(self, account: str, role: str) -> str:
         return f"arn:aws:iam::{account}:role{self.role_path}{role}"

@@ -64,7 +64,7 @@ def ingest_trust() -> Document:
 
 
 def ingest_permissions(names: Names, region: str, account: str) -> Document:
-    """Its own log group, its own SSM config, and reading results for status."""
+    """Its own log group and reading results for status; nothing else."""
     log_group = f"arn:aws:logs:{region}:{account}:log-group:{names.log_group}"
     return {
         "Version": VERSION,
@@ -74,14 +74,6 @@ def ingest_permissions(names: Names, region: str, account: str) -> Document:
                 "Effect": "Allow",
                 "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
                 "Resource": f"{log_group}:*",
-            },
-            {
-                "Sid": "ReadOwnConfig",
-                "Effect": "Allow",
-                "Action": "ssm:GetParameter",
-                "Resource": (
-                    f"arn:aws:ssm:{region}:{account}:parameter{names.config_path}*"
-                ),
             },
             {
                 "Sid": "ReadResultsForStatus",

@@ -129,7 +129,7 @@ def deploy_phases(
             ]
         )
         phases.append(lambda facts: aws_storage.bucket_steps(config))
-        phases.append(lambda facts: aws_storage.ingest_config_steps(config, facts))
+        phases.append(lambda facts: aws_storage.log_group_steps(config, facts))
         phases.append(lambda facts: aws.role_steps(config, facts))
         phases.append(lambda facts: aws.function_steps(config, facts, public_url))
     if "gcp" in clouds:

@@ -94,15 +94,13 @@ def test_deploy_uploads_the_zip_with_the_wif_config_readable_by_lambda(course):
     assert stat.S_IMODE(entry.external_attr >> 16) == 0o644
 
 
-def test_deploy_keeps_the_wif_config_in_the_ingest_functions_own_parameter(course):
-    course.deploy_aws()
-    ssm = aws_client("ssm")
+def test_deploy_writes_no_ssm_parameter_since_the_lambda_reads_its_zip(course):
+    output = course.deploy_aws()
 
+    assert "SSM" not in output
     name = f"/{course.prefix}/ingest/gcp-credential-config"
-    value = ssm.get_parameter(Name=name)["Parameter"]["Value"]
-    assert json.loads(value) == CREDENTIAL_CONFIG
-    tags = ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=name)
-    assert tags["TagList"] == [{"Key": "course", "Value": course.prefix}]
+    code = _error_code(aws_client("ssm").get_parameter, Name=name)
+    assert code == "ParameterNotFound"
 
 
 def test_deploy_gives_the_function_url_iam_auth_by_default(course):
@@ -146,7 +144,6 @@ def test_deploy_twice_brings_everything_up_to_date(course):
     assert outcome(again, f"create    S3 bucket {prefix}-results") == "done"
     for created in (
         f"CloudWatch log group /aws/lambda/{prefix}-ingest",
-        f"SSM parameter /{prefix}/ingest/gcp-credential-config",
         f"IAM role /{prefix}/{prefix}-ingest",
         f"IAM role /{prefix}/{prefix}-processor",
         f"Lambda function {prefix}-ingest",
@@ -299,7 +296,7 @@ def test_ingest_role_may_read_results_but_not_write_them(course):
     assert put == "AccessDenied"
 
 
-def test_ingest_role_policy_names_only_its_own_logs_config_and_results(course):
+def test_ingest_role_policy_names_only_its_own_logs_and_the_results(course):
     course.deploy_aws()
     iam = aws_client("iam")
 
@@ -322,9 +319,6 @@ def test_ingest_role_policy_names_only_its_own_logs_config_and_results(course):
     assert grants == {
         "logs:CreateLogStream": log_group,
         "logs:PutLogEvents": log_group,
-        "ssm:GetParameter": (
-            f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/{course.prefix}/ingest/*"
-        ),
         "s3:GetObject": [
             f"arn:aws:s3:::{course.bucket}/processed/*",
             f"arn:aws:s3:::{course.bucket}/failed/*",
@@ -344,7 +338,6 @@ def test_teardown_removes_everything_deploy_made_and_says_so(course):
         "Removed:\n"
         f"  - Lambda function {prefix}-ingest\n"
         f"  - CloudWatch log group /aws/lambda/{prefix}-ingest\n"
-        f"  - SSM parameter /{prefix}/ingest/gcp-credential-config\n"
         f"  - S3 bucket {prefix}-results\n"
         f"  - IAM role {prefix}-ingest: policy ingest-least-privilege\n"
         f"  - IAM role /{prefix}/{prefix}-ingest\n"
@@ -358,6 +351,23 @@ def test_teardown_removes_everything_deploy_made_and_says_so(course):
     )
     assert tagged["ResourceTagMappingList"] == []
     assert aws_client("iam").list_roles(PathPrefix=f"/{prefix}/")["Roles"] == []
+
+
+def test_teardown_removes_the_ssm_parameter_an_earlier_deploy_wrote(course):
+    course.deploy_aws()
+    name = f"/{course.prefix}/ingest/gcp-credential-config"
+    ssm = aws_client("ssm")
+    ssm.put_parameter(
+        Name=name,
+        Value=json.dumps(CREDENTIAL_CONFIG),
+        Type="String",
+        Tags=[{"Key": "course", "Value": course.prefix}],
+    )
+
+    output = course.run("teardown", "--aws")
+
+    assert f"  - SSM parameter {name}\n" in output
+    assert _error_code(ssm.get_parameter, Name=name) == "ParameterNotFound"
 
 
 def test_teardown_twice_finds_nothing_the_second_time(course):

@@ -41,23 +41,21 @@ DEPLOY_HEADINGS = [
     "19. aws   create    CloudWatch log group /aws/lambda/cec-demo-ingest  "
     "[course=cec-demo]",
     "20. aws   configure log group /aws/lambda/cec-demo-ingest: keep 7 days",
-    "21. aws   create    SSM parameter /cec-demo/ingest/gcp-credential-config  "
+    "21. aws   create    IAM role /cec-demo/cec-demo-ingest  [course=cec-demo]",
+    "22. aws   grant     IAM role cec-demo-ingest: policy ingest-least-privilege",
+    "23. aws   create    IAM role /cec-demo/cec-demo-processor  [course=cec-demo]",
+    "24. aws   grant     IAM role cec-demo-processor: policy processor-write-results",
+    "25. aws   create    Lambda function cec-demo-ingest (python3.13, arm64)  "
     "[course=cec-demo]",
-    "22. aws   create    IAM role /cec-demo/cec-demo-ingest  [course=cec-demo]",
-    "23. aws   grant     IAM role cec-demo-ingest: policy ingest-least-privilege",
-    "24. aws   create    IAM role /cec-demo/cec-demo-processor  [course=cec-demo]",
-    "25. aws   grant     IAM role cec-demo-processor: policy processor-write-results",
-    "26. aws   create    Lambda function cec-demo-ingest (python3.13, arm64)  "
-    "[course=cec-demo]",
-    "27. aws   create    Function URL of cec-demo-ingest (auth AWS_IAM)  -> "
+    "26. aws   create    Function URL of cec-demo-ingest (auth AWS_IAM)  -> "
     "<function-url>",
-    "28. aws   revoke    cec-demo-ingest: public-function-url statement, if any",
-    "29. aws   revoke    cec-demo-ingest: public-function-url-invoke statement, if any",
-    "30. local stage     processor source $LAB_BUILD_DIR/processor  -> "
+    "27. aws   revoke    cec-demo-ingest: public-function-url statement, if any",
+    "28. aws   revoke    cec-demo-ingest: public-function-url-invoke statement, if any",
+    "29. local stage     processor source $LAB_BUILD_DIR/processor  -> "
     "<processor-source>",
-    "31. gcp   deploy    Cloud Function cec-demo-processor (2nd gen, Pub/Sub "
+    "30. gcp   deploy    Cloud Function cec-demo-processor (2nd gen, Pub/Sub "
     "trigger)  [course=cec-demo]",
-    "32. gcp   grant     the trigger's identity may invoke cec-demo-processor",
+    "31. gcp   grant     the trigger's identity may invoke cec-demo-processor",
 ]
 TEARDOWN_HEADINGS = [
     " 1. gcp   find      Cloud Functions with course=cec-demo  -> <functions>",
@@ -82,14 +80,13 @@ TEARDOWN_HEADINGS = [
     "<tag-of-cec-demo-processor>",
     "16. aws   delete    Lambda function cec-demo-ingest",
     "17. aws   delete    CloudWatch log group /aws/lambda/cec-demo-ingest",
-    "18. aws   delete    SSM parameter /cec-demo/ingest/gcp-credential-config",
-    "19. aws   empty     S3 bucket cec-demo-results: every object and version",
-    "20. aws   delete    S3 bucket cec-demo-results",
-    "21. aws   delete    IAM role cec-demo-ingest: policy ingest-least-privilege",
-    "22. aws   delete    IAM role /cec-demo/cec-demo-ingest",
-    "23. aws   delete    IAM role cec-demo-processor: policy processor-write-results",
-    "24. aws   delete    IAM role /cec-demo/cec-demo-processor",
-    "25. local delete    local file $LAB_BUILD_DIR/cec-demo-ingest-deploy.zip",
+    "18. aws   empty     S3 bucket cec-demo-results: every object and version",
+    "19. aws   delete    S3 bucket cec-demo-results",
+    "20. aws   delete    IAM role cec-demo-ingest: policy ingest-least-privilege",
+    "21. aws   delete    IAM role /cec-demo/cec-demo-ingest",
+    "22. aws   delete    IAM role cec-demo-processor: policy processor-write-results",
+    "23. aws   delete    IAM role /cec-demo/cec-demo-processor",
+    "24. local delete    local file $LAB_BUILD_DIR/cec-demo-ingest-deploy.zip",
 ]
 
 
@@ -137,7 +134,7 @@ def test_dry_run_deploy_prints_every_step_in_order(demo, offline):
 
     assert _headings(deploy) == DEPLOY_HEADINGS
     assert deploy.rstrip().endswith(
-        "32 steps. Run the same command without --dry-run to make them, or follow "
+        "31 steps. Run the same command without --dry-run to make them, or follow "
         "them by hand."
     )
 
@@ -202,8 +199,8 @@ def test_dry_run_needs_no_credentials(demo, monkeypatch, offline):
 
     deploy, teardown = _dry_runs(demo)
 
-    assert "32 steps." in deploy
-    assert "25 steps." in teardown
+    assert "31 steps." in deploy
+    assert "24 steps." in teardown
 
 
 def test_dry_run_with_public_url_warns_and_opens_the_url(demo, offline):
