@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-from lab_support import function_code, reliability_lab
+from lab_support import config, function_code, reliability_lab
 from lab_support.checks import Verdict, unanswered
 
 
@@ -47,6 +47,8 @@ def _order_event() -> Exception:
     return EventError("event type 'com.example.order.placed' is not an upload")
 
 
+# Exercise 9.3: the ce-type sent instead of the trigger's messagePublished.
+OTHER_TYPE: Final = "com.example.order.placed"
 # Exercise 9.2: each failure, and how to make the real exception it raises.
 FAILURES: Final[dict[str, Callable[[], Exception]]] = {
     "S3 answers 503 Slow Down": _slow_down,
@@ -106,25 +108,39 @@ def failure_statuses(answer: Any) -> Verdict:
     )
 
 
-def wrong_specversion_status(cloud: Any, answer: Any) -> Verdict:
-    """Exercise 9.3: the answer to a delivery with ce-specversion: 2.0."""
+def other_type_status(cloud: Any, answer: Any) -> Verdict:
+    """Exercise 9.3: the answer to a complete CloudEvent of a type not handled."""
     if answer is None:
         return unanswered("status", "the status code of the processor's answer")
     if not isinstance(answer, int) or isinstance(answer, bool):
         return Verdict(False, f"a status code is a whole number, not {answer!r}")
 
-    headers = {
-        "ce-id": "exercise-9-3",
-        "ce-source": "//exercise",
-        "ce-specversion": "2.0",
-        "ce-type": "google.cloud.pubsub.topic.v1.messagePublished",
-        "content-type": "application/json",
-    }
-    real = reliability_lab.send(cloud, headers, b"{}")
-    if answer != real.status:
-        return Verdict(False, f"{answer} is not what the processor answers")
+    from imagepipe.events import build_upload_event
+
+    event = build_upload_event(
+        config.DEFAULT_IMAGE.read_bytes(),
+        source="//exercise-9-3",
+        subject="exercise.jpg",
+        datacontenttype="image/jpeg",
+    )
+    headers, body = reliability_lab.eventarc_request(event)
+    real = reliability_lab.send(cloud, {**headers, "ce-type": OTHER_TYPE}, body)
+    if answer == real.status:
+        return Verdict(
+            True,
+            f"{real.status}: it is one complete CloudEvent, so the guard lets it "
+            "through; a type the processor does not handle can never succeed, so "
+            "it is recorded under failed/ and acked",
+        )
+    if 400 <= answer < 500:
+        return Verdict(
+            False,
+            f"{answer} is not it: the guard refuses only requests that are not one "
+            "CloudEvent, and this one has every required attribute; read what "
+            "main.py's _upload_event raises for it and how delivery_policy answers",
+        )
     return Verdict(
-        True,
-        f"{real.status}: the request guard answers it before functions-framework "
-        "could invent an event from it",
+        False,
+        f"{answer} is not what the processor answers: would sending it again help? "
+        "Read main.py's _upload_event and delivery_policy.for_error",
     )

@@ -2,7 +2,10 @@
 
 from collections.abc import Mapping
 
-from lab_support import reliability_lab
+from imagepipe.events import build_upload_event
+
+from lab_support import config, reliability_lab
+from lab_support.checks.ch09 import OTHER_TYPE
 
 
 def dead_letter_attempts(attributes: Mapping[str, str]) -> int:
@@ -21,13 +24,13 @@ def failure_statuses() -> dict[str, int]:
     }
 
 
-def wrong_specversion_status(cloud) -> int:
-    """9.3: send the delivery with ce-specversion 2.0 and read the status."""
-    headers = {
-        "ce-id": "solution-9-3",
-        "ce-source": "//solution",
-        "ce-specversion": "2.0",
-        "ce-type": "google.cloud.pubsub.topic.v1.messagePublished",
-        "content-type": "application/json",
-    }
-    return reliability_lab.send(cloud, headers, b"{}").status
+def other_type_status(cloud) -> int:
+    """9.3: a complete CloudEvent of another type is recorded and acked: 200."""
+    photo = build_upload_event(
+        config.DEFAULT_IMAGE.read_bytes(),
+        source="//solution",
+        subject="solution.jpg",
+        datacontenttype="image/jpeg",
+    )
+    headers, body = reliability_lab.eventarc_request(photo)
+    return reliability_lab.send(cloud, {**headers, "ce-type": OTHER_TYPE}, body).status

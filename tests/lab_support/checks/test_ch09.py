@@ -42,11 +42,14 @@ def test_failure_statuses_passes_the_solution_and_fails_each_wrong_status():
             assert name in verdict.message
 
 
-def test_wrong_specversion_status_passes_the_real_answer_only(local_cloud):
-    right = solution.wrong_specversion_status(local_cloud)
+def test_other_type_status_passes_the_real_answer_only(local_cloud):
+    right = solution.other_type_status(local_cloud)
 
-    assert right == 400
-    assert ch09.wrong_specversion_status(local_cloud, right).ok
-    assert not ch09.wrong_specversion_status(local_cloud, None).ok
-    assert not ch09.wrong_specversion_status(local_cloud, 200).ok
-    assert not ch09.wrong_specversion_status(local_cloud, "400").ok
+    assert right == 200
+    assert ch09.other_type_status(local_cloud, right).ok
+    assert not ch09.other_type_status(local_cloud, None).ok
+    assert not ch09.other_type_status(local_cloud, "200").ok
+    for wrong in (400, 415, 500, 503):
+        verdict = ch09.other_type_status(local_cloud, wrong)
+        assert not verdict.ok
+        assert "_upload_event" in verdict.message
