@@ -25,6 +25,9 @@ LAMBDA_MEMORY_MB: Final = 512
 # until a new role has spread through IAM, usually within ten seconds.
 ROLE_NOT_READY: Final = ("InvalidParameterValueException", "cannot be assumed")
 PUBLIC_STATEMENTS: Final = ("public-function-url", "public-function-url-invoke")
+# A public URL lets anyone invoke the function; at most this many run at once,
+# which bounds what a flood of requests can spend.
+PUBLIC_RESERVED_CONCURRENCY: Final = 5
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -212,6 +215,7 @@ def function_steps(config: DeployConfig, facts: Facts, public_url: bool) -> list
             ),
             wait_updates="function_updated_v2",
         ),
+        *([_concurrency_cap(function)] if public_url else []),
         AwsStep(
             verb="create",
             resource=f"Function URL of {function} (auth {auth})",
@@ -233,6 +237,31 @@ def function_steps(config: DeployConfig, facts: Facts, public_url: bool) -> list
         ),
     ]
     return steps + (_public_steps(function) if public_url else _private_steps(function))
+
+
+def _concurrency_cap(function: str) -> Step:
+    # Set before the URL opens, so a public URL is never without the cap.
+    return AwsStep(
+        verb="configure",
+        resource=f"{function}: reserved concurrency {PUBLIC_RESERVED_CONCURRENCY}",
+        call=ApiCall(
+            "lambda",
+            "put_function_concurrency",
+            {
+                "FunctionName": function,
+                "ReservedConcurrentExecutions": PUBLIC_RESERVED_CONCURRENCY,
+            },
+        ),
+        note="caps the cost of anyone calling the public URL",
+        fail={
+            "InvalidParameterValueException": (
+                f"Lambda refused to reserve {PUBLIC_RESERVED_CONCURRENCY} concurrent "
+                "executions: the account's concurrency quota is too low (new "
+                "accounts may have 10). Request a higher 'Concurrent executions' "
+                "quota in Service Quotas, or deploy without --public-url"
+            )
+        },
+    )
 
 
 def _public_steps(function: str) -> list[Step]:
@@ -277,8 +306,9 @@ def _public_steps(function: str) -> list[Step]:
 
 def _private_steps(function: str) -> list[Step]:
     # A statement left by an earlier --public-url run would let any AWS account
-    # call the IAM-authenticated URL, so a private deploy removes it.
-    return [
+    # call the IAM-authenticated URL, so a private deploy removes it, and the
+    # concurrency cap that came with it.
+    revokes: list[Step] = [
         AwsStep(
             verb="revoke",
             resource=f"{function}: {statement} statement, if any",
@@ -290,4 +320,15 @@ def _private_steps(function: str) -> list[Step]:
             gone=("ResourceNotFoundException",),
         )
         for statement in PUBLIC_STATEMENTS
+    ]
+    return [
+        *revokes,
+        AwsStep(
+            verb="configure",
+            resource=f"{function}: no reserved concurrency, if any was set",
+            call=ApiCall(
+                "lambda", "delete_function_concurrency", {"FunctionName": function}
+            ),
+            gone=("ResourceNotFoundException",),
+        ),
     ]

@@ -15,6 +15,7 @@ from typing import Protocol, TextIO
 
 from lab_support.config import PROJECT_ROOT
 from lab_support.deploy import costs, sequence
+from lab_support.deploy.aws import PUBLIC_RESERVED_CONCURRENCY
 from lab_support.deploy.config import DeployConfig, load
 from lab_support.deploy.live import Gcloud, Live, run_gcloud
 from lab_support.deploy.plan import Facts, Printer, Step
@@ -24,7 +25,10 @@ _CLOUD_ORDER = ("aws", "gcp")
 PUBLIC_URL_WARNING = (
     "WARNING: --public-url makes the Function URL callable by anyone on the "
     "internet without signing. Anyone who finds it can spend your Lambda and "
-    "Pub/Sub budget and fill your bucket. Use it for a class, then run teardown."
+    "Pub/Sub budget and fill your bucket; deploy reserves "
+    f"{PUBLIC_RESERVED_CONCURRENCY} concurrent executions for the function, so at "
+    f"most {PUBLIC_RESERVED_CONCURRENCY} requests run at once and the rest are "
+    "throttled (429). Use it for a class, then run teardown."
 )
 
 

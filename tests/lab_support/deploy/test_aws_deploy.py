@@ -9,6 +9,7 @@ import zipfile
 import pytest
 from botocore.exceptions import ClientError
 
+from lab_support.deploy.config import DeployError
 from tests.lab_support.deploy.conftest import (
     ACCOUNT,
     CREDENTIAL_CONFIG,
@@ -122,16 +123,38 @@ def test_public_url_opens_the_url_with_a_warning_and_a_private_deploy_closes_it(
 
     public = course.deploy_aws("--public-url")
     assert "WARNING: --public-url makes the Function URL callable by anyone" in public
+    assert "at most 5 requests run at once" in public
     assert lam.get_function_url_config(FunctionName=function)["AuthType"] == "NONE"
     statements = json.loads(lam.get_policy(FunctionName=function)["Policy"])
     assert {s["Sid"] for s in statements["Statement"]} == {
         "public-function-url",
         "public-function-url-invoke",
     }
+    concurrency = lam.get_function_concurrency(FunctionName=function)
+    assert concurrency["ReservedConcurrentExecutions"] == 5
 
     course.deploy_aws()
     assert lam.get_function_url_config(FunctionName=function)["AuthType"] == "AWS_IAM"
     code = _error_code(lam.get_policy, FunctionName=function)
+    assert code == "ResourceNotFoundException"
+    concurrency = lam.get_function_concurrency(FunctionName=function)
+    assert "ReservedConcurrentExecutions" not in concurrency
+
+
+def test_public_url_stays_closed_when_the_account_cannot_reserve_concurrency(
+    course, monkeypatch
+):
+    # moto then refuses a reservation that leaves under 100 unreserved, as AWS does.
+    monkeypatch.setenv("MOTO_LAMBDA_CONCURRENCY_QUOTA", "100")
+
+    with pytest.raises(DeployError, match="concurrency quota is too low") as raised:
+        course.deploy_aws("--public-url")
+
+    assert "deploy without --public-url" in str(raised.value)
+    code = _error_code(
+        aws_client("lambda").get_function_url_config,
+        FunctionName=f"{course.prefix}-ingest",
+    )
     assert code == "ResourceNotFoundException"
 
 

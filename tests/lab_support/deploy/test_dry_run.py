@@ -51,11 +51,12 @@ DEPLOY_HEADINGS = [
     "<function-url>",
     "27. aws   revoke    cec-demo-ingest: public-function-url statement, if any",
     "28. aws   revoke    cec-demo-ingest: public-function-url-invoke statement, if any",
-    "29. local stage     processor source $LAB_BUILD_DIR/processor  -> "
+    "29. aws   configure cec-demo-ingest: no reserved concurrency, if any was set",
+    "30. local stage     processor source $LAB_BUILD_DIR/processor  -> "
     "<processor-source>",
-    "30. gcp   deploy    Cloud Function cec-demo-processor (2nd gen, Pub/Sub "
+    "31. gcp   deploy    Cloud Function cec-demo-processor (2nd gen, Pub/Sub "
     "trigger)  [course=cec-demo]",
-    "31. gcp   grant     the trigger's identity may invoke cec-demo-processor",
+    "32. gcp   grant     the trigger's identity may invoke cec-demo-processor",
 ]
 TEARDOWN_HEADINGS = [
     " 1. gcp   find      Cloud Functions with course=cec-demo  -> <functions>",
@@ -134,7 +135,7 @@ def test_dry_run_deploy_prints_every_step_in_order(demo, offline):
 
     assert _headings(deploy) == DEPLOY_HEADINGS
     assert deploy.rstrip().endswith(
-        "31 steps. Run the same command without --dry-run to make them, or follow "
+        "32 steps. Run the same command without --dry-run to make them, or follow "
         "them by hand."
     )
 
@@ -199,7 +200,7 @@ def test_dry_run_needs_no_credentials(demo, monkeypatch, offline):
 
     deploy, teardown = _dry_runs(demo)
 
-    assert "31 steps." in deploy
+    assert "32 steps." in deploy
     assert "24 steps." in teardown
 
 
@@ -207,10 +208,20 @@ def test_dry_run_with_public_url_warns_and_opens_the_url(demo, offline):
     output = demo.run("deploy", "--aws", "--dry-run", "--public-url")
 
     assert "WARNING: --public-url makes the Function URL callable by anyone" in output
+    assert "reserves 5 concurrent executions for the function" in output
+    assert (
+        "aws   configure cec-demo-ingest: reserved concurrency 5\n"
+        "    lambda.put_function_concurrency(\n"
+        "        FunctionName='cec-demo-ingest',\n"
+        "        ReservedConcurrentExecutions=5,\n"
+        "    )\n"
+    ) in output
+    assert output.index("reserved concurrency 5") < output.index("auth NONE")
     assert "Function URL of cec-demo-ingest (auth NONE)" in output
     assert "Action='lambda:InvokeFunctionUrl'" in output
     assert "InvokedViaFunctionUrl=True" in output
     assert "remove_permission" not in output
+    assert "delete_function_concurrency" not in output
 
 
 def test_dry_run_of_one_cloud_shows_only_what_that_cloud_needs(demo, offline):
