@@ -140,16 +140,33 @@ def encode_event(event: dict) -> bytes:
     return json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def oversize(payload: bytes) -> HttpResponse | None:
+def oversize(payload: bytes, event: dict, body_size: int) -> HttpResponse | None:
     """Return Lambda's 413 when the encoded event is over the payload limit."""
-    return too_large(len(payload)) if len(payload) > PAYLOAD_LIMIT else None
+    if len(payload) <= PAYLOAD_LIMIT:
+        return None
+    encoded = event.get("isBase64Encoded") is True
+    return too_large(body_size, len(payload), base64_body=encoded)
 
 
-def too_large(size: int) -> HttpResponse:
-    """Return Lambda's 413 for an event of `size` bytes, over the payload limit."""
+def too_large(
+    body_size: int, event_size: int | None = None, *, base64_body: bool = False
+) -> HttpResponse:
+    """Return Lambda's 413, naming the body's size and, once built, the event's."""
+    if event_size is None:
+        # Refused unread: the event would hold the whole body, so it is larger.
+        size = (
+            f"the request body alone is {body_size:,} bytes, so the event Lambda "
+            "builds from it would be larger still"
+        )
+    else:
+        encoded = " with the body base64-encoded" if base64_body else ""
+        size = (
+            f"the request body is {body_size:,} bytes and its event "
+            f"{event_size:,} bytes{encoded}"
+        )
     detail = (
-        f"the event is {size} bytes after base64, over Lambda's limit of "
-        f"{PAYLOAD_LIMIT} bytes (about 4.5 MB of binary body): send a smaller file"
+        f"{size}; Lambda's limit is {PAYLOAD_LIMIT:,} bytes for the event (about "
+        "4.5 MB of binary body, which base64 grows by 4/3): send a smaller file"
     )
     body = {"message": "Request Entity Too Large", "detail": detail}
     return HttpResponse(413, [_JSON], json.dumps(body).encode())

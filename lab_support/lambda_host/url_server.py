@@ -135,7 +135,7 @@ class FunctionUrlHandler(QuietHandler):
             region=config.region,
         )
         payload = encode_event(event)
-        refusal = oversize(payload)
+        refusal = oversize(payload, event, len(body))
         if refusal is not None:
             self._reply(request_id, started, event, refusal)
             return

@@ -17,6 +17,7 @@ from lab_support.lambda_host.function_url import (
     is_text,
     map_response,
     oversize,
+    too_large,
     url_id,
 )
 
@@ -182,24 +183,42 @@ def test_an_event_at_the_6_mb_limit_is_invoked_and_one_byte_more_is_refused():
     fitting = b"a" * (PAYLOAD_LIMIT - overhead)
 
     at_limit = encode_event(post(fitting, "text/plain"))
-    over_limit = encode_event(post(fitting + b"a", "text/plain"))
+    over_event = post(fitting + b"a", "text/plain")
+    over_limit = encode_event(over_event)
 
     assert len(at_limit) == PAYLOAD_LIMIT
-    assert oversize(at_limit) is None
-    refusal = oversize(over_limit)
+    assert oversize(at_limit, post(fitting, "text/plain"), len(fitting)) is None
+    refusal = oversize(over_limit, over_event, len(fitting) + 1)
     assert refusal is not None
     assert refusal.status == 413
-    assert json.loads(refusal.body)["message"] == "Request Entity Too Large"
+    answer = json.loads(refusal.body)
+    assert answer["message"] == "Request Entity Too Large"
+    assert f"its event {PAYLOAD_LIMIT + 1:,} bytes;" in answer["detail"]
+    assert "base64-encoded" not in answer["detail"]
 
 
 def test_the_limit_counts_the_body_after_base64():
     raw = bytes(4_800_000)  # 4.8 MB of binary: 6.4 MB once base64-encoded
+    event = post(raw, "image/jpeg")
+    payload = encode_event(event)
 
-    refusal = oversize(encode_event(post(raw, "image/jpeg")))
+    refusal = oversize(payload, event, len(raw))
 
     assert len(raw) < PAYLOAD_LIMIT
     assert refusal is not None and refusal.status == 413
-    assert "after base64" in json.loads(refusal.body)["detail"]
+    detail = json.loads(refusal.body)["detail"]
+    assert detail.startswith(
+        f"the request body is 4,800,000 bytes and its event {len(payload):,} "
+        "bytes with the body base64-encoded;"
+    )
+
+
+def test_a_body_refused_unread_is_reported_as_the_body_not_the_event():
+    detail = json.loads(too_large(7_000_003).body)["detail"]
+
+    assert detail.startswith("the request body alone is 7,000,003 bytes,")
+    assert "base64-encoded" not in detail
+    assert "7000003" not in detail
 
 
 def test_the_url_id_is_stable_and_shaped_like_aws():

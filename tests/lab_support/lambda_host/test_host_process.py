@@ -247,6 +247,23 @@ def test_a_request_over_6_mb_after_base64_is_413_and_never_invoked(host):
     assert json.loads(reply.body)["message"] == "Request Entity Too Large"
     assert f"START RequestId: {request_id(reply)} Version: $LATEST" not in host.lines()
     assert host_record(host, request_id(reply))["duration_ms"] is None
+    detail = json.loads(reply.body)["detail"]
+    assert detail.startswith("the request body is 4,800,000 bytes and its event ")
+    assert "bytes with the body base64-encoded;" in detail
+
+
+def test_a_body_over_6_mb_is_413_unread_and_its_size_is_the_bodys(host):
+    body = bytes(7_000_003)
+
+    reply = host.request(
+        "POST", "/echo", body=body, headers={"Content-Type": "image/png"}
+    )
+
+    assert reply.status == 413
+    detail = json.loads(reply.body)["detail"]
+    assert detail.startswith("the request body alone is 7,000,003 bytes,")
+    assert "base64-encoded" not in detail
+    assert f"START RequestId: {request_id(reply)} Version: $LATEST" not in host.lines()
 
 
 def test_the_invocation_history_shows_recent_events_with_short_bodies(host):
