@@ -30,6 +30,9 @@ status: $(STAMP)
 demo: $(STAMP)
 	$(PY) -m lab_support demo $(IMAGE)
 
+bench: $(STAMP)
+	$(PY) -m lab_support bench
+
 package: $(STAMP)
 	$(PY) -m lab_support package
 

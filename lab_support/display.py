@@ -134,15 +134,19 @@ def timings(values: Mapping[str, float]) -> Table:
     return Table(("hop", "time"), [(hop, f"{ms:.1f} ms") for hop, ms in values.items()])
 
 
-def timings_chart(values: Mapping[str, float], title: str = "where the time went"):
-    """A horizontal bar per hop, total excluded, so the slow hop stands out."""
+def timings_chart(
+    values: Mapping[str, float],
+    title: str = "where the time went",
+    unit: str = "milliseconds",
+):
+    """A horizontal bar per entry, total excluded, so the slow one stands out."""
     import matplotlib.pyplot as plt
 
     hops_only = {hop: ms for hop, ms in values.items() if hop != "total"}
-    figure, axes = plt.subplots(figsize=(6, 2.4), dpi=80)
+    figure, axes = plt.subplots(figsize=(6, 0.4 * len(hops_only) + 0.8), dpi=80)
     axes.barh(list(hops_only), list(hops_only.values()), color="#4c72b0")
     axes.invert_yaxis()
-    axes.set_xlabel("milliseconds")
+    axes.set_xlabel(unit)
     axes.set_title(title)
     figure.tight_layout()
     plt.close(figure)
