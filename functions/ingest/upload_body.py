@@ -53,6 +53,10 @@ def _too_large(size: int) -> HttpError:
     )
 
 
+def _empty() -> HttpError:
+    return HttpError(400, "bad_request", "the request body is empty: send an image")
+
+
 def _decode_base64(text: str) -> bytes:
     # Base64 grows data by 4/3: refuse an oversized body before decoding it.
     if len(text) * 3 // 4 > MAX_IMAGE_BYTES + MULTIPART_OVERHEAD:
@@ -116,6 +120,8 @@ def _from_multipart(content_type: str, body: bytes) -> Upload:
     data = part.get_payload(decode=True) or b""
     if len(data) > MAX_IMAGE_BYTES:
         raise _too_large(len(data))
+    if not data:
+        raise _empty()
     return Upload(data, part.get_filename(), part.get_content_type())
 
 
@@ -155,5 +161,5 @@ def read_upload(event: Mapping[str, Any]) -> Upload:
     if len(body) > MAX_IMAGE_BYTES:
         raise _too_large(len(body))
     if not body:
-        raise HttpError(400, "bad_request", "the request body is empty: send an image")
+        raise _empty()
     return Upload(body, _filename_from_query(event), media_type)

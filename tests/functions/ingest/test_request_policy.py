@@ -233,6 +233,22 @@ def test_multipart_file_named_a_b_png_beside_a_text_field_is_decoded(
     assert from_message(message.data, dict(message.attributes))["subject"] == "a_b.png"
 
 
+def test_multipart_with_an_empty_file_part_is_400_like_an_empty_body(
+    ingest, lambda_context
+):
+    form, content_type = multipart([("file", "x.jpg", "image/jpeg", b"")])
+
+    status, body = answer(ingest, lambda_context, post(form, content_type))
+    raw_status, raw_body = answer(ingest, lambda_context, post(b"", "image/jpeg"))
+
+    assert (status, raw_status) == (400, 400)
+    assert body == raw_body
+    assert body["message"] == "the request body is empty: send an image"
+    assert policy.BAD_REQUEST.status == 400
+    assert "an empty body" in policy.BAD_REQUEST.case
+    assert pull(timeout=0.5) == []
+
+
 def test_binary_body_passed_as_text_is_400_not_utf8_decoded(ingest, lambda_context):
     status, body = answer(
         ingest, lambda_context, post(png_bytes(), "image/png", encoded=False)
