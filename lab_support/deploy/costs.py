@@ -33,8 +33,8 @@ Google Cloud (https://cloud.google.com/pricing), needs a billing account:
   - Cloud Storage: the function's uploaded source stays in a gcf-v2-sources
     bucket that teardown does not remove (a few MB; delete it in the console).
   - Data out of Google Cloud to S3 (the results): billed per GB.
-  - With --retry, a failing event is redelivered for up to 7 days; each
-    attempt is an invocation. Teardown stops it."""
+  - A failing event is delivered at most 5 times, 10 s to 10 min apart (each
+    attempt is an invocation), then moved to the dead-letter topic."""
 
 _LIMITS: Final = """\
 Limits you can hit:

@@ -3,8 +3,9 @@
 gcloud is the tool learners have and can rerun by hand, so every step here is a
 command line a reader can copy. Deploy makes the topic, the processor's service
 account, Workload Identity Federation for the ingest Lambda, an Artifact
-Registry repository for the build, and the 2nd gen function with its Eventarc
-Pub/Sub trigger; `gcp_teardown` deletes them again.
+Registry repository for the build, the 2nd gen function with its Eventarc
+Pub/Sub trigger, and a dead-letter topic for the trigger's subscription;
+`gcp_teardown` deletes them again.
 """
 
 from __future__ import annotations
@@ -38,6 +39,13 @@ TIMEOUT: Final = "60s"
 # A cap on parallel instances, so a burst of uploads cannot run up a bill.
 MAX_INSTANCES: Final = "3"
 PUBLISHER_ROLE: Final = "roles/pubsub.publisher"
+SUBSCRIBER_ROLE: Final = "roles/pubsub.subscriber"
+# The trigger subscription's dead-letter policy: what the processor's status
+# policy (delivery_policy.NACKED) and the local cloud promise. 5 is Pub/Sub's
+# lowest allowed count; the backoff flags replace --retry's 7 days of retries.
+MAX_DELIVERY_ATTEMPTS: Final = 5
+MIN_RETRY_DELAY: Final = "10s"
+MAX_RETRY_DELAY: Final = "600s"
 # Maps every STS session of an AWS role to one attribute, the role's name
 # (Google Cloud IAM docs, "Configure Workload Identity Federation with AWS").
 ATTRIBUTE_MAPPING: Final = (
@@ -376,5 +384,164 @@ def function_steps(config: DeployConfig, facts: Facts, source: LocalPath) -> lis
                 f"--member=serviceAccount:{names.processor_account}",
                 project,
             ),
+        ),
+    ]
+
+
+def dead_letter_steps(config: DeployConfig, facts: Facts) -> list[Step]:
+    """The dead-letter topic, a pull subscription to inspect it, and the trigger."""
+    names = config.names
+    project = f"--project={names.project}"
+    label = f"--labels={names.tag}"
+    update_label = f"--update-labels={names.tag}"
+    agent = names.pubsub_service_agent(facts["gcp-project-number"])
+    return [
+        GcloudStep(
+            verb="create",
+            resource=f"Pub/Sub topic {names.dead_letter_topic}",
+            tag=names.tag,
+            call=gcloud_command(
+                "pubsub", "topics", "create", names.dead_letter_topic, label, project
+            ),
+            check=gcloud_command(
+                "pubsub",
+                "topics",
+                "describe",
+                names.dead_letter_topic,
+                "--format=value(name)",
+                project,
+            ),
+            if_exists=(
+                gcloud_command(
+                    "pubsub",
+                    "topics",
+                    "update",
+                    names.dead_letter_topic,
+                    update_label,
+                    project,
+                ),
+            ),
+        ),
+        GcloudStep(
+            verb="create",
+            resource=f"Pub/Sub subscription {names.dead_letter_subscription} (pull: "
+            "read dead letters here)",
+            tag=names.tag,
+            call=gcloud_command(
+                "pubsub",
+                "subscriptions",
+                "create",
+                names.dead_letter_subscription,
+                f"--topic={names.dead_letter_topic}",
+                label,
+                project,
+            ),
+            check=gcloud_command(
+                "pubsub",
+                "subscriptions",
+                "describe",
+                names.dead_letter_subscription,
+                "--format=value(name)",
+                project,
+            ),
+            if_exists=(
+                gcloud_command(
+                    "pubsub",
+                    "subscriptions",
+                    "update",
+                    names.dead_letter_subscription,
+                    update_label,
+                    project,
+                ),
+            ),
+        ),
+        GcloudStep(
+            verb="grant",
+            resource=f"Pub/Sub service agent may publish to {names.dead_letter_topic} "
+            f"({PUBLISHER_ROLE})",
+            call=gcloud_command(
+                "pubsub",
+                "topics",
+                "add-iam-policy-binding",
+                names.dead_letter_topic,
+                f"--member=serviceAccount:{agent}",
+                f"--role={PUBLISHER_ROLE}",
+                project,
+            ),
+            note="Pub/Sub moves a dead letter as this Google-managed identity",
+        ),
+        GcloudStep(
+            verb="look up",
+            resource=f"Eventarc trigger of {names.processor_function}",
+            call=gcloud_command(
+                "functions",
+                "describe",
+                names.processor_function,
+                "--gen2",
+                f"--region={config.gcp_region}",
+                "--format=value(eventTrigger.trigger)",
+                project,
+            ),
+            produces="processor-trigger",
+        ),
+    ]
+
+
+def trigger_subscription_lookup(facts: Facts) -> GcloudStep:
+    """Eventarc makes and names the push subscription; only it can say which."""
+    return GcloudStep(
+        verb="look up",
+        resource="Pub/Sub subscription of the trigger",
+        call=gcloud_command(
+            "eventarc",
+            "triggers",
+            "describe",
+            facts["processor-trigger"],
+            "--format=value(transport.pubsub.subscription)",
+        ),
+        produces="trigger-subscription",
+    )
+
+
+def dead_letter_policy_steps(config: DeployConfig, facts: Facts) -> list[Step]:
+    """After 5 failed deliveries a message moves to the dead-letter topic."""
+    names = config.names
+    project = f"--project={names.project}"
+    subscription = facts["trigger-subscription"]
+    agent = names.pubsub_service_agent(facts["gcp-project-number"])
+    return [
+        GcloudStep(
+            verb="configure",
+            resource=f"trigger subscription: dead letters to {names.dead_letter_topic} "
+            f"after {MAX_DELIVERY_ATTEMPTS} attempts",
+            call=gcloud_command(
+                "pubsub",
+                "subscriptions",
+                "update",
+                subscription,
+                f"--dead-letter-topic={names.dead_letter_topic}",
+                f"--max-delivery-attempts={MAX_DELIVERY_ATTEMPTS}",
+                f"--min-retry-delay={MIN_RETRY_DELAY}",
+                f"--max-retry-delay={MAX_RETRY_DELAY}",
+                project,
+            ),
+            note=f"redelivered {MIN_RETRY_DELAY} to {MAX_RETRY_DELAY} apart; a "
+            "redeploy runs this again",
+        ),
+        GcloudStep(
+            verb="grant",
+            resource="Pub/Sub service agent may ack on the trigger subscription "
+            f"({SUBSCRIBER_ROLE})",
+            call=gcloud_command(
+                "pubsub",
+                "subscriptions",
+                "add-iam-policy-binding",
+                subscription,
+                f"--member=serviceAccount:{agent}",
+                f"--role={SUBSCRIBER_ROLE}",
+                project,
+            ),
+            note="it acks a message there once it has moved it to the dead-letter "
+            "topic",
         ),
     ]

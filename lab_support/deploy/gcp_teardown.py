@@ -30,6 +30,8 @@ class _Kind:
 
 def _kinds(config: DeployConfig) -> list[_Kind]:
     region = config.gcp_region
+    # In deletion order. Subscriptions go before topics: deleting a topic leaves
+    # its subscriptions behind, detached.
     return [
         _Kind(
             "functions",
@@ -38,6 +40,14 @@ def _kinds(config: DeployConfig) -> list[_Kind]:
             ("functions", "list", f"--regions={region}"),
             ("--gen2", f"--region={region}"),
             ("functions", "delete"),
+        ),
+        _Kind(
+            "subscriptions",
+            "Pub/Sub subscription",
+            "Pub/Sub subscriptions",
+            ("pubsub", "subscriptions", "list"),
+            (),
+            ("pubsub", "subscriptions", "delete"),
         ),
         _Kind(
             "topics",
@@ -75,13 +85,14 @@ def _kinds(config: DeployConfig) -> list[_Kind]:
     ]
 
 
-def _expected(names: Names) -> dict[str, str]:
+def _expected(names: Names) -> dict[str, tuple[str, ...]]:
     return {
-        "functions": names.processor_function,
-        "topics": names.topic,
-        "repositories": names.repository,
-        "pools": names.pool,
-        "service-accounts": names.processor_account,
+        "functions": (names.processor_function,),
+        "subscriptions": (names.dead_letter_subscription,),
+        "topics": (names.topic, names.dead_letter_topic),
+        "repositories": (names.repository,),
+        "pools": (names.pool,),
+        "service-accounts": (names.processor_account,),
     }
 
 
@@ -93,6 +104,7 @@ def find_steps(config: DeployConfig) -> list[Step]:
     for kind in _kinds(config):
         labelled = kind.fact in (
             "functions",
+            "subscriptions",
             "topics",
             "repositories",
         )
@@ -123,10 +135,10 @@ def delete_steps(config: DeployConfig, facts: Facts) -> list[Step]:
     project = f"--project={names.project}"
     steps: list[Step] = []
     for kind in _kinds(config):
-        found = facts.get(kind.fact, [expected[kind.fact]])
+        found = facts.get(kind.fact, list(expected[kind.fact]))
         for name in found:
             short = name.rsplit("/", 1)[-1]
-            if short != expected[kind.fact]:
+            if short not in expected[kind.fact]:
                 continue
             steps.append(
                 GcloudStep(
@@ -144,6 +156,7 @@ def delete_steps(config: DeployConfig, facts: Facts) -> list[Step]:
 
 _DELETE_NOTES: Final = {
     "functions": "its Eventarc trigger and trigger subscription go with it",
+    "subscriptions": "any dead letters still in it go with it",
     "topics": "its IAM bindings go with it",
     "pools": "its providers go with it; Google keeps the id 30 days",
 }

@@ -99,6 +99,15 @@ class Names:
         return self.settings.topic
 
     @property
+    def dead_letter_topic(self) -> str:
+        return self.settings.dead_letter_topic
+
+    @property
+    def dead_letter_subscription(self) -> str:
+        """The pull subscription on the dead-letter topic, to inspect what failed."""
+        return self.settings.dead_letter_subscription
+
+    @property
     def processor_function(self) -> str:
         return self.settings.processor_function_name
 
@@ -130,6 +139,10 @@ class Names:
 
     def provider_path(self, project_number: str) -> str:
         return f"{self.pool_path(project_number)}/providers/{self.provider}"
+
+    def pubsub_service_agent(self, project_number: str) -> str:
+        """The identity Pub/Sub forwards dead letters as, Google-managed per project."""
+        return f"service-{project_number}@gcp-sa-pubsub.iam.gserviceaccount.com"
 
     def ingest_principal_set(self, project_number: str) -> str:
         """Every session of the ingest role, as Google IAM sees it through WIF."""

@@ -103,7 +103,7 @@ def deploy_phases(
     lambda_zip: Path | None = None,
     processor_source: Path | None = None,
 ) -> list[Phase]:
-    """Google's identity first (AWS trusts it), then AWS, then the function."""
+    """Google's identity (AWS trusts it), AWS, the function, then its dead letters."""
     bundle = config.local(config.lambda_bundle)
     credential = config.local(config.credential_config)
     zip_source = (
@@ -150,6 +150,9 @@ def deploy_phases(
                 config, facts, facts.get("processor-source", source)
             )
         )
+        phases.append(lambda facts: gcp.dead_letter_steps(config, facts))
+        phases.append(lambda facts: [gcp.trigger_subscription_lookup(facts)])
+        phases.append(lambda facts: gcp.dead_letter_policy_steps(config, facts))
     return phases
 
 

@@ -159,13 +159,13 @@ def test_for_real_refuses_a_dry_run():
 def test_printed_plan_splits_into_header_costs_and_numbered_steps(deploy_plan):
     steps = deploy_plan.steps()
 
-    assert [s.number for s in steps] == list(range(1, 33))
+    assert [s.number for s in steps] == list(range(1, 40))
     assert deploy_plan.header.startswith("Dry run of deploy for prefix cec:")
     assert deploy_plan.costs.startswith("What this can cost")
     assert deploy_plan.costs.rstrip().endswith(
         "roles/cloudbuild.builds.builder and deploy again."
     )
-    assert deploy_plan.summary.startswith("32 steps.")
+    assert deploy_plan.summary.startswith("39 steps.")
     assert deploy_plan.summary not in steps[-1].text
 
 
@@ -191,7 +191,7 @@ def test_outline_has_a_row_a_step(deploy_plan):
     table = deploy_plan.outline("caption")
 
     assert table.header == ("step", "cloud", "verb", "what")
-    assert len(table.rows) == 32
+    assert len(table.rows) == 39
     assert table.rows[11][:3] == (12, "local", "build")
 
 

@@ -57,37 +57,55 @@ DEPLOY_HEADINGS = [
     "31. gcp   deploy    Cloud Function cec-demo-processor (2nd gen, Pub/Sub "
     "trigger)  [course=cec-demo]",
     "32. gcp   grant     the trigger's identity may invoke cec-demo-processor",
+    "33. gcp   create    Pub/Sub topic cec-demo-image-uploads-dead-letter  "
+    "[course=cec-demo]",
+    "34. gcp   create    Pub/Sub subscription cec-demo-dead-letters (pull: read dead "
+    "letters here)  [course=cec-demo]",
+    "35. gcp   grant     Pub/Sub service agent may publish to "
+    "cec-demo-image-uploads-dead-letter (roles/pubsub.publisher)",
+    "36. gcp   look up   Eventarc trigger of cec-demo-processor  -> "
+    "<processor-trigger>",
+    "37. gcp   look up   Pub/Sub subscription of the trigger  -> "
+    "<trigger-subscription>",
+    "38. gcp   configure trigger subscription: dead letters to "
+    "cec-demo-image-uploads-dead-letter after 5 attempts",
+    "39. gcp   grant     Pub/Sub service agent may ack on the trigger subscription "
+    "(roles/pubsub.subscriber)",
 ]
 TEARDOWN_HEADINGS = [
     " 1. gcp   find      Cloud Functions with course=cec-demo  -> <functions>",
-    " 2. gcp   find      Pub/Sub topics with course=cec-demo  -> <topics>",
-    " 3. gcp   find      Artifact Registry repositories with course=cec-demo  -> "
+    " 2. gcp   find      Pub/Sub subscriptions with course=cec-demo  -> "
+    "<subscriptions>",
+    " 3. gcp   find      Pub/Sub topics with course=cec-demo  -> <topics>",
+    " 4. gcp   find      Artifact Registry repositories with course=cec-demo  -> "
     "<repositories>",
-    " 4. gcp   find      workload identity pools with course=cec-demo in description "
+    " 5. gcp   find      workload identity pools with course=cec-demo in description "
     " -> <pools>",
-    " 5. gcp   find      service accounts with course=cec-demo in description  -> "
+    " 6. gcp   find      service accounts with course=cec-demo in description  -> "
     "<service-accounts>",
-    " 6. gcp   delete    Cloud Function cec-demo-processor",
-    " 7. gcp   delete    Pub/Sub topic cec-demo-image-uploads",
-    " 8. gcp   delete    Artifact Registry repository cec-demo-functions",
-    " 9. gcp   delete    workload identity pool cec-demo-pool",
-    "10. gcp   delete    service account cec-demo-processor",
-    "11. local delete    local file $LAB_BUILD_DIR/gcp-wif-credentials.json",
-    "12. aws   find      resources with course=cec-demo in us-east-1  -> "
+    " 7. gcp   delete    Cloud Function cec-demo-processor",
+    " 8. gcp   delete    Pub/Sub subscription cec-demo-dead-letters",
+    " 9. gcp   delete    Pub/Sub topic cec-demo-image-uploads",
+    "10. gcp   delete    Pub/Sub topic cec-demo-image-uploads-dead-letter",
+    "11. gcp   delete    Artifact Registry repository cec-demo-functions",
+    "12. gcp   delete    workload identity pool cec-demo-pool",
+    "13. gcp   delete    service account cec-demo-processor",
+    "14. local delete    local file $LAB_BUILD_DIR/gcp-wif-credentials.json",
+    "15. aws   find      resources with course=cec-demo in us-east-1  -> "
     "<tagged-resources>",
-    "13. aws   find      IAM roles under /cec-demo/  -> <roles-under-path>",
-    "14. aws   find      tags of role cec-demo-ingest  -> <tag-of-cec-demo-ingest>",
-    "15. aws   find      tags of role cec-demo-processor  -> "
+    "16. aws   find      IAM roles under /cec-demo/  -> <roles-under-path>",
+    "17. aws   find      tags of role cec-demo-ingest  -> <tag-of-cec-demo-ingest>",
+    "18. aws   find      tags of role cec-demo-processor  -> "
     "<tag-of-cec-demo-processor>",
-    "16. aws   delete    Lambda function cec-demo-ingest",
-    "17. aws   delete    CloudWatch log group /aws/lambda/cec-demo-ingest",
-    "18. aws   empty     S3 bucket cec-demo-results: every object and version",
-    "19. aws   delete    S3 bucket cec-demo-results",
-    "20. aws   delete    IAM role cec-demo-ingest: policy ingest-least-privilege",
-    "21. aws   delete    IAM role /cec-demo/cec-demo-ingest",
-    "22. aws   delete    IAM role cec-demo-processor: policy processor-write-results",
-    "23. aws   delete    IAM role /cec-demo/cec-demo-processor",
-    "24. local delete    local file $LAB_BUILD_DIR/cec-demo-ingest-deploy.zip",
+    "19. aws   delete    Lambda function cec-demo-ingest",
+    "20. aws   delete    CloudWatch log group /aws/lambda/cec-demo-ingest",
+    "21. aws   empty     S3 bucket cec-demo-results: every object and version",
+    "22. aws   delete    S3 bucket cec-demo-results",
+    "23. aws   delete    IAM role cec-demo-ingest: policy ingest-least-privilege",
+    "24. aws   delete    IAM role /cec-demo/cec-demo-ingest",
+    "25. aws   delete    IAM role cec-demo-processor: policy processor-write-results",
+    "26. aws   delete    IAM role /cec-demo/cec-demo-processor",
+    "27. local delete    local file $LAB_BUILD_DIR/cec-demo-ingest-deploy.zip",
 ]
 
 
@@ -135,7 +153,7 @@ def test_dry_run_deploy_prints_every_step_in_order(demo, offline):
 
     assert _headings(deploy) == DEPLOY_HEADINGS
     assert deploy.rstrip().endswith(
-        "32 steps. Run the same command without --dry-run to make them, or follow "
+        "39 steps. Run the same command without --dry-run to make them, or follow "
         "them by hand."
     )
 
@@ -200,8 +218,8 @@ def test_dry_run_needs_no_credentials(demo, monkeypatch, offline):
 
     deploy, teardown = _dry_runs(demo)
 
-    assert "32 steps." in deploy
-    assert "24 steps." in teardown
+    assert "39 steps." in deploy
+    assert "27 steps." in teardown
 
 
 def test_dry_run_with_public_url_warns_and_opens_the_url(demo, offline):

@@ -42,6 +42,13 @@ class ScriptedGcloud:
 
 
 SIGNED_IN = {"gcloud auth list": (0, "learner@example.com\n", "")}
+TRIGGER = "projects/course-project/locations/us-central1/triggers/processor-512"
+TRIGGER_SUBSCRIPTION = "projects/course-project/subscriptions/eventarc-sub-088"
+# What Google answers once the function is deployed: its trigger and subscription.
+DEPLOYED = {
+    "gcloud functions describe": (0, f"{TRIGGER}\n", ""),
+    f"gcloud eventarc triggers describe {TRIGGER}": (0, TRIGGER_SUBSCRIPTION, ""),
+}
 
 
 @pytest.fixture
@@ -66,8 +73,10 @@ def test_a_first_deploy_creates_each_resource_and_reads_the_ids(gcp_course):
     gcloud = ScriptedGcloud(
         {
             **SIGNED_IN,
+            **DEPLOYED,
             "gcloud projects describe": (0, "987654321012\n", ""),
             "gcloud pubsub topics describe": (1, "", NOT_FOUND),
+            "gcloud pubsub subscriptions describe": (1, "", NOT_FOUND),
             f"gcloud iam service-accounts describe {account} --format=value(email)": (
                 1,
                 "",
@@ -86,19 +95,50 @@ def test_a_first_deploy_creates_each_resource_and_reads_the_ids(gcp_course):
     assert gcloud.ran("gcloud iam service-accounts create")
     assert gcloud.ran("gcloud iam workload-identity-pools create ")
     assert gcloud.ran("gcloud iam workload-identity-pools providers create-aws")
-    (binding,) = gcloud.ran("gcloud pubsub topics add-iam-policy-binding")
-    assert "projects/987654321012/locations/global/workloadIdentityPools" in binding
+    ingest, dead_letter = gcloud.ran("gcloud pubsub topics add-iam-policy-binding")
+    assert "projects/987654321012/locations/global/workloadIdentityPools" in ingest
+    assert "service-987654321012@gcp-sa-pubsub" in dead_letter
     (deploy,) = gcloud.ran("gcloud functions deploy")
     assert "AWS_ROLE_ARN=arn:aws:iam::210987654321:role/" in deploy
     assert f"--source={gcp_course.root / 'staging' / 'processor'}" in deploy
     assert "-> done: 1045276902183" in output
     assert not re.search(r"^ ?\d+\. aws ", output, re.MULTILINE)
+    assert len(gcloud.ran("gcloud pubsub topics create")) == 2
+    (dead_letters,) = gcloud.ran("gcloud pubsub subscriptions create")
+    assert f"{gcp_course.prefix}-dead-letters --topic=" in dead_letters
+    (policy,) = gcloud.ran("gcloud pubsub subscriptions update")
+    assert policy.startswith(
+        f"gcloud pubsub subscriptions update {TRIGGER_SUBSCRIPTION} "
+        f"--dead-letter-topic={gcp_course.prefix}-image-uploads-dead-letter "
+        "--max-delivery-attempts=5"
+    )
+    (agent,) = gcloud.ran("gcloud pubsub subscriptions add-iam-policy-binding")
+    assert "service-987654321012@gcp-sa-pubsub.iam.gserviceaccount.com" in agent
+    assert f"-> done: {TRIGGER_SUBSCRIPTION}" in output
+
+
+def test_deploy_stops_when_the_function_names_no_trigger(gcp_course):
+    gcloud = ScriptedGcloud(
+        {
+            **SIGNED_IN,
+            "gcloud projects describe": (0, "987654321012\n", ""),
+            "gcloud iam service-accounts describe": (0, "1045276902183\n", ""),
+            "gcloud functions describe": (0, "\n", ""),
+        }
+    )
+
+    with pytest.raises(DeployError, match="printed no processor-trigger"):
+        _deploy_gcp(gcp_course, gcloud)
+
+    assert gcloud.ran("gcloud eventarc") == []
+    assert gcloud.ran("gcloud pubsub subscriptions add-iam-policy-binding") == []
 
 
 def test_a_second_deploy_skips_what_exists_and_restores_a_deleted_pool(gcp_course):
     gcloud = ScriptedGcloud(
         {
             **SIGNED_IN,
+            **DEPLOYED,
             "gcloud projects describe": (0, "987654321012\n", ""),
             "gcloud iam workload-identity-pools describe": (0, "DELETED\n", ""),
             "gcloud iam workload-identity-pools providers describe": (
@@ -113,7 +153,9 @@ def test_a_second_deploy_skips_what_exists_and_restores_a_deleted_pool(gcp_cours
     output = _deploy_gcp(gcp_course, gcloud)
 
     assert gcloud.ran("gcloud pubsub topics create") == []
-    assert gcloud.ran("gcloud pubsub topics update")
+    assert len(gcloud.ran("gcloud pubsub topics update")) == 2
+    assert gcloud.ran("gcloud pubsub subscriptions create") == []
+    assert gcloud.ran("gcloud pubsub subscriptions update")
     assert gcloud.ran("gcloud iam service-accounts create") == []
     assert gcloud.ran("gcloud iam workload-identity-pools undelete")
     assert gcloud.ran("gcloud iam workload-identity-pools create ") == []
@@ -164,9 +206,15 @@ def test_teardown_deletes_what_it_found_and_reports_it(gcp_course):
                 "projects/course-project/locations/us-central1/functions/lab-notes\n",
                 "",
             ),
+            "gcloud pubsub subscriptions list": (
+                0,
+                f"projects/course-project/subscriptions/{p}-dead-letters\n",
+                "",
+            ),
             "gcloud pubsub topics list": (
                 0,
-                f"projects/course-project/topics/{p}-image-uploads\n",
+                f"projects/course-project/topics/{p}-image-uploads\n"
+                f"projects/course-project/topics/{p}-image-uploads-dead-letter\n",
                 "",
             ),
             "gcloud iam service-accounts list": (0, f"{account}\n", ""),
@@ -181,12 +229,14 @@ def test_teardown_deletes_what_it_found_and_reports_it(gcp_course):
         f"gcloud functions delete {p}-processor --gen2 --region=us-central1 "
         "--project=course-project --quiet"
     ]
-    assert gcloud.ran("gcloud pubsub topics delete")
+    assert len(gcloud.ran("gcloud pubsub topics delete")) == 2
     assert gcloud.ran("gcloud artifacts repositories delete") == []
     assert output.rstrip().endswith(
         "Removed:\n"
         f"  - Cloud Function {p}-processor\n"
+        f"  - Pub/Sub subscription {p}-dead-letters\n"
         f"  - Pub/Sub topic {p}-image-uploads\n"
+        f"  - Pub/Sub topic {p}-image-uploads-dead-letter\n"
         "  - local file $LAB_BUILD_DIR/gcp-wif-credentials.json"
     )
     assert "service account" in output and "-> nothing to remove" in output

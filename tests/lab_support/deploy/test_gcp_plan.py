@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from lab_support import function_code
+from lab_support.cloud.resources import MAX_DELIVERY_ATTEMPTS
 from lab_support.deploy import gcp, gcp_teardown
 from lab_support.deploy.config import load
 from lab_support.deploy.plan import Facts, LocalPath
@@ -14,6 +16,12 @@ ACCOUNT = "210987654321"
 NUMBER = "987654321012"
 UNIQUE_ID = "104527690218345678901"
 SA = "cec-processor@course-project.iam.gserviceaccount.com"
+PUBSUB_AGENT = f"service-{NUMBER}@gcp-sa-pubsub.iam.gserviceaccount.com"
+TRIGGER = "projects/course-project/locations/europe-west1/triggers/cec-processor-512"
+TRIGGER_SUBSCRIPTION = (
+    "projects/course-project/subscriptions/eventarc-europe-west1-cec-processor-512-"
+    "sub-088"
+)
 
 
 @pytest.fixture
@@ -212,6 +220,119 @@ def test_processor_deploys_as_a_2nd_gen_function_on_the_topic(config, facts, tmp
     ]
 
 
+def test_dead_letter_topic_and_its_pull_subscription_carry_the_course_label(
+    config, facts
+):
+    topic, subscription, grant, trigger = gcp.dead_letter_steps(config, facts)
+
+    assert topic.call.args() == [
+        "gcloud",
+        "pubsub",
+        "topics",
+        "create",
+        "cec-image-uploads-dead-letter",
+        "--labels=course=cec",
+        "--project=course-project",
+    ]
+    assert topic.if_exists[0].args()[3:6] == [
+        "update",
+        "cec-image-uploads-dead-letter",
+        "--update-labels=course=cec",
+    ]
+    assert subscription.call.args() == [
+        "gcloud",
+        "pubsub",
+        "subscriptions",
+        "create",
+        "cec-dead-letters",
+        "--topic=cec-image-uploads-dead-letter",
+        "--labels=course=cec",
+        "--project=course-project",
+    ]
+    assert subscription.check.args()[:5] == [
+        "gcloud",
+        "pubsub",
+        "subscriptions",
+        "describe",
+        "cec-dead-letters",
+    ]
+    assert grant.call.args() == [
+        "gcloud",
+        "pubsub",
+        "topics",
+        "add-iam-policy-binding",
+        "cec-image-uploads-dead-letter",
+        f"--member=serviceAccount:{PUBSUB_AGENT}",
+        "--role=roles/pubsub.publisher",
+        "--project=course-project",
+    ]
+    assert trigger.call.args() == [
+        "gcloud",
+        "functions",
+        "describe",
+        "cec-processor",
+        "--gen2",
+        "--region=europe-west1",
+        "--format=value(eventTrigger.trigger)",
+        "--project=course-project",
+    ]
+    assert trigger.produces == "processor-trigger"
+
+
+def test_the_trigger_subscription_is_read_from_the_eventarc_trigger(facts):
+    facts.set("processor-trigger", TRIGGER)
+
+    lookup = gcp.trigger_subscription_lookup(facts)
+
+    assert lookup.call.args() == [
+        "gcloud",
+        "eventarc",
+        "triggers",
+        "describe",
+        TRIGGER,
+        "--format=value(transport.pubsub.subscription)",
+    ]
+    assert lookup.produces == "trigger-subscription"
+
+
+def test_trigger_subscription_dead_letters_after_5_attempts_with_backoff(config, facts):
+    facts.set("trigger-subscription", TRIGGER_SUBSCRIPTION)
+
+    update, grant = gcp.dead_letter_policy_steps(config, facts)
+
+    assert update.call.args() == [
+        "gcloud",
+        "pubsub",
+        "subscriptions",
+        "update",
+        TRIGGER_SUBSCRIPTION,
+        "--dead-letter-topic=cec-image-uploads-dead-letter",
+        "--max-delivery-attempts=5",
+        "--min-retry-delay=10s",
+        "--max-retry-delay=600s",
+        "--project=course-project",
+    ]
+    assert grant.call.args() == [
+        "gcloud",
+        "pubsub",
+        "subscriptions",
+        "add-iam-policy-binding",
+        TRIGGER_SUBSCRIPTION,
+        f"--member=serviceAccount:{PUBSUB_AGENT}",
+        "--role=roles/pubsub.subscriber",
+        "--project=course-project",
+    ]
+
+
+def test_the_cloud_dead_letters_after_as_many_attempts_as_the_course_says():
+    policy = function_code.load("processor", "delivery_policy")
+
+    assert f"after {gcp.MAX_DELIVERY_ATTEMPTS} attempts moved to the dead-letter" in (
+        policy.NACKED
+    )
+    assert gcp.MAX_DELIVERY_ATTEMPTS == MAX_DELIVERY_ATTEMPTS
+
+
 def test_printed_commands_show_paths_the_way_a_reader_types_them(config, facts):
     source = LocalPath(Path("/somewhere/processor"), "$LAB_BUILD_DIR/processor")
     deploy, _ = gcp.function_steps(config, facts, source)
@@ -257,7 +378,20 @@ def test_teardown_lists_by_label_and_deletes_only_the_names_deploy_makes(config,
             "projects/course-project/locations/europe-west1/functions/lab-notes",
         ],
     )
-    facts.set("topics", ["projects/course-project/topics/cec-image-uploads"])
+    facts.set(
+        "subscriptions",
+        [
+            "projects/course-project/subscriptions/cec-dead-letters",
+            "projects/course-project/subscriptions/lab-notes-pull",
+        ],
+    )
+    facts.set(
+        "topics",
+        [
+            "projects/course-project/topics/cec-image-uploads",
+            "projects/course-project/topics/cec-image-uploads-dead-letter",
+        ],
+    )
     facts.set("repositories", [])
     facts.set(
         "pools",
@@ -273,7 +407,15 @@ def test_teardown_lists_by_label_and_deletes_only_the_names_deploy_makes(config,
             "--region=europe-west1", "--project=course-project", "--quiet",
         ],
         [
+            "gcloud", "pubsub", "subscriptions", "delete", "cec-dead-letters",
+            "--project=course-project", "--quiet",
+        ],
+        [
             "gcloud", "pubsub", "topics", "delete", "cec-image-uploads",
+            "--project=course-project", "--quiet",
+        ],
+        [
+            "gcloud", "pubsub", "topics", "delete", "cec-image-uploads-dead-letter",
             "--project=course-project", "--quiet",
         ],
         [
@@ -295,6 +437,10 @@ def test_teardown_finds_labelled_resources_and_marked_ones(config):
             "gcloud", "functions", "list", "--regions=europe-west1",
             "--filter=labels.course=cec", "--format=value(name)",
             "--project=course-project",
+        ],
+        [
+            "gcloud", "pubsub", "subscriptions", "list", "--filter=labels.course=cec",
+            "--format=value(name)", "--project=course-project",
         ],
         [
             "gcloud", "pubsub", "topics", "list", "--filter=labels.course=cec",
