@@ -53,7 +53,7 @@ PERMANENT: Final = Rule(
 NOT_A_CLOUDEVENT: Final = Rule(
     "a request that is not one CloudEvent: ce-id, ce-source, ce-type or "
     "ce-specversion missing or empty, an unknown specversion, a raw Pub/Sub "
-    "push, a body that is not JSON",
+    "push, a structured-mode body that is not JSON",
     400,
     "refused",
     "writes nothing; the answer names the attribute or rule",

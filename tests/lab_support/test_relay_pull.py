@@ -26,7 +26,12 @@ from google.pubsub_v1.types import PubsubMessage, ReceivedMessage
 from lab_support import cloud, config, relay, relay_pull
 from lab_support.cloud import emulator, procs, resources
 from lab_support.errors import CourseError
-from tests.lab_support.cloud.helpers import STANDINS, read_jsonl, wait_for
+from tests.lab_support.cloud.helpers import (
+    STANDINS,
+    deliveries,
+    relay_lines,
+    wait_for,
+)
 
 SCHEMA = json.loads(
     (
@@ -142,23 +147,6 @@ def pipeline(request, tmp_path_factory):
             subscriber.close()
             publisher.transport.close()
             cloud.down()
-
-
-def deliveries(pipeline, name: str) -> list[dict]:
-    """Return what the function received for one of the published messages."""
-    message_id = pipeline["sent"][name]["message_id"]
-    return [
-        record
-        for record in read_jsonl(pipeline["records"])
-        if record["data"]["message"]["messageId"] == message_id
-    ]
-
-
-def relay_lines(pipeline, name: str) -> list[dict]:
-    """Return the relay's JSON log lines about one of the published messages."""
-    message_id = pipeline["sent"][name]["message_id"]
-    log = Path(pipeline["cloud"].services["relay"].log)
-    return [line for line in read_jsonl(log) if line["message_id"] == message_id]
 
 
 def dead_letters(pipeline) -> list:

@@ -32,6 +32,23 @@ def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in lines if line.startswith("{")]
 
 
+def deliveries(pipeline, name: str) -> list[dict]:
+    """Return what the function received for one of the published messages."""
+    message_id = pipeline["sent"][name]["message_id"]
+    return [
+        record
+        for record in read_jsonl(pipeline["records"])
+        if record["data"]["message"]["messageId"] == message_id
+    ]
+
+
+def relay_lines(pipeline, name: str) -> list[dict]:
+    """Return the relay's JSON log lines about one of the published messages."""
+    message_id = pipeline["sent"][name]["message_id"]
+    log = Path(pipeline["cloud"].services["relay"].log)
+    return [line for line in read_jsonl(log) if line["message_id"] == message_id]
+
+
 def live_children() -> set[int]:
     """Return the pids of this test process's live descendants."""
     found = set()

@@ -18,7 +18,7 @@ import pytest
 from lab_support import cloud
 from lab_support.cloud import resources
 from lab_support.config import settings
-from tests.lab_support.cloud.helpers import read_jsonl, wait_for
+from tests.lab_support.cloud.helpers import deliveries, relay_lines, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -60,23 +60,6 @@ def pipeline(tmp_path_factory, bundles, lambda_host):
             }
         finally:
             cloud.down()
-
-
-def deliveries(pipeline, name: str) -> list[dict]:
-    """Return what the function received for one of the published messages."""
-    message_id = pipeline["sent"][name]["message_id"]
-    return [
-        record
-        for record in read_jsonl(pipeline["records"])
-        if record["data"]["message"]["messageId"] == message_id
-    ]
-
-
-def relay_lines(pipeline, name: str) -> list[dict]:
-    """Return the relay's JSON log lines about one of the published messages."""
-    message_id = pipeline["sent"][name]["message_id"]
-    log = Path(pipeline["cloud"].services["relay"].log)
-    return [line for line in read_jsonl(log) if line["message_id"] == message_id]
 
 
 def test_function_gets_exactly_the_headers_and_body_eventarc_sends(pipeline):
