@@ -121,12 +121,31 @@ def lookup_processor_id(config: DeployConfig) -> GcloudStep:
     )
 
 
+def topic_step(topic: str, tag: str, project: str) -> GcloudStep:
+    """Create a labelled Pub/Sub topic, or re-label the one that exists."""
+    return GcloudStep(
+        verb="create",
+        resource=f"Pub/Sub topic {topic}",
+        tag=tag,
+        call=gcloud_command(
+            "pubsub", "topics", "create", topic, f"--labels={tag}", project
+        ),
+        check=gcloud_command(
+            "pubsub", "topics", "describe", topic, "--format=value(name)", project
+        ),
+        if_exists=(
+            gcloud_command(
+                "pubsub", "topics", "update", topic, f"--update-labels={tag}", project
+            ),
+        ),
+    )
+
+
 def identity_steps(config: DeployConfig, facts: Facts) -> list[Step]:
     """APIs, the topic, the processor's identity, and WIF for the ingest Lambda."""
     names = config.names
     project = f"--project={names.project}"
     label = f"--labels={names.tag}"
-    update_label = f"--update-labels={names.tag}"
     region = f"--location={config.gcp_region}"
     number = facts["gcp-project-number"]
     account_id = facts["aws-account-id"]
@@ -157,27 +176,7 @@ def identity_steps(config: DeployConfig, facts: Facts) -> list[Step]:
             resource="the APIs the pipeline uses",
             call=gcloud_command("services", "enable", *SERVICES, project),
         ),
-        GcloudStep(
-            verb="create",
-            resource=f"Pub/Sub topic {names.topic}",
-            tag=names.tag,
-            call=gcloud_command(
-                "pubsub", "topics", "create", names.topic, label, project
-            ),
-            check=gcloud_command(
-                "pubsub",
-                "topics",
-                "describe",
-                names.topic,
-                "--format=value(name)",
-                project,
-            ),
-            if_exists=(
-                gcloud_command(
-                    "pubsub", "topics", "update", names.topic, update_label, project
-                ),
-            ),
-        ),
+        topic_step(names.topic, names.tag, project),
         GcloudStep(
             verb="create",
             resource=f"service account {names.processor_account_id}",
@@ -396,32 +395,7 @@ def dead_letter_steps(config: DeployConfig, facts: Facts) -> list[Step]:
     update_label = f"--update-labels={names.tag}"
     agent = names.pubsub_service_agent(facts["gcp-project-number"])
     return [
-        GcloudStep(
-            verb="create",
-            resource=f"Pub/Sub topic {names.dead_letter_topic}",
-            tag=names.tag,
-            call=gcloud_command(
-                "pubsub", "topics", "create", names.dead_letter_topic, label, project
-            ),
-            check=gcloud_command(
-                "pubsub",
-                "topics",
-                "describe",
-                names.dead_letter_topic,
-                "--format=value(name)",
-                project,
-            ),
-            if_exists=(
-                gcloud_command(
-                    "pubsub",
-                    "topics",
-                    "update",
-                    names.dead_letter_topic,
-                    update_label,
-                    project,
-                ),
-            ),
-        ),
+        topic_step(names.dead_letter_topic, names.tag, project),
         GcloudStep(
             verb="create",
             resource=f"Pub/Sub subscription {names.dead_letter_subscription} (pull: "
