@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import json
 import time
@@ -221,10 +222,8 @@ def _fold_pairs(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
 def _encode_body(body: bytes, content_type: str | None) -> tuple[str, bool]:
     """Return the event body and whether it is base64, by the request's content type."""
     if is_text(content_type):
-        try:
+        with contextlib.suppress(UnicodeDecodeError):
             return body.decode("utf-8"), False
-        except UnicodeDecodeError:
-            pass
     return base64.b64encode(body).decode("ascii"), True
 
 

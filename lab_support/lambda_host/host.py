@@ -96,8 +96,9 @@ def run(options: HostOptions) -> int:
             if environment.wait_ready(0.1):
                 log.line(ready_line(options.url_port, options.runtime_port))
                 break
-        while not stop.wait(0.5):
-            pass
+        # A timed wait, so the signal handlers above get their turn to run.
+        while not stop.is_set():
+            stop.wait(0.5)
     finally:
         environment.close()
         for server in servers:

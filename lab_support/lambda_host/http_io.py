@@ -80,13 +80,18 @@ class QuietHandler(BaseHTTPRequestHandler):
         except (OSError, ValueError):
             return False
 
+    def _skip_trailers(self) -> None:
+        """Read past a chunked body's trailer lines, up to the blank line."""
+        line = self.rfile.readline()
+        while line not in (b"\r\n", b"\n", b""):
+            line = self.rfile.readline()
+
     def _read_chunked(self) -> bytes:
         parts = []
         while True:
             size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
             if size == 0:
-                while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                    pass
+                self._skip_trailers()
                 return b"".join(parts)
             parts.append(self.rfile.read(size))
             self.rfile.readline()
